@@ -1,0 +1,27 @@
+# make build | run | test | clean. Finds a JDK >= 21 itself (JAVA_HOME if it is one, else the newest
+# under /usr/lib/jvm): the default `java` on many machines is older.
+JDK := $(shell sh src/main/sh/find-jdk.sh)
+ifeq ($(JDK),)
+$(error no JDK >= 21 found: set JAVA_HOME or install one, e.g. apt-get install openjdk-21-jdk-headless)
+endif
+export JAVA_HOME := $(JDK)
+JAVA := $(JDK)/bin/java
+MVN := mvn -q -B
+JAR := target/ftp-server.jar
+SOURCES := $(shell find src/main -type f) pom.xml
+ARGS ?=
+
+.PHONY: build run test clean
+build: $(JAR)
+
+$(JAR): $(SOURCES)
+	$(MVN) -DskipTests package
+
+run: $(JAR)
+	$(JAVA) -jar $(JAR) -c ftp.config.properties $(ARGS)
+
+test:
+	$(MVN) test
+
+clean:
+	$(MVN) clean

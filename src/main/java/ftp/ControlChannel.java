@@ -1,0 +1,167 @@
+package ftp;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Every byte of the control connection. Lines end at LF (a CR before it is dropped; RFC 959 asks
+ * for CRLF, but bare-LF clients exist), are capped at {@link #MAX_LINE} bytes, and lose their
+ * Telnet IAC sequences (RFC 959 §4.1.3: the "IAC IP IAC DM" before ABOR). Replies go through one
+ * lock, so the control and transfer threads never interleave bytes. Timeouts are not kept here:
+ * the server's watchdog closes the socket of a session that waits too long.
+ */
+final class ControlChannel implements AutoCloseable {
+    static final int MAX_LINE = 4096;
+    private static final int MAX_OVERLONG = 3;
+    private static final int IAC = 255;
+
+    private Socket socket;
+    private InputStream in;
+    private OutputStream out;
+    private final ReentrantLock writing = new ReentrantLock();
+    private volatile long writeStarted;              // nanoTime of a write in progress, 0 when none
+    private final byte[] buf = new byte[512];
+    private int pos, lim;
+    private byte[] line = new byte[128];
+    private int len, overlongLines;
+    private boolean overlong;
+
+    ControlChannel(Socket socket) throws IOException {
+        this.socket = socket;
+        socket.setOOBInline(true);                   // urgent bytes (Telnet DM) stay in the stream, then get stripped
+        socket.setTcpNoDelay(true);
+        this.in = socket.getInputStream();
+        this.out = socket.getOutputStream();
+    }
+
+    Socket socket() { return socket; }
+
+    /** The next command line, or null when the client has gone. */
+    String readLine() throws IOException {
+        int telnet = 0;                               // 0 data, 1 after IAC, 2 option byte of WILL/WONT/DO/DONT
+        while (true) {
+            if (pos == lim) {
+                int n = in.read(buf);
+                if (n < 0) return null;
+                pos = 0;
+                lim = n;
+            }
+            int b = buf[pos++] & 0xff;
+            if (telnet == 1) {
+                telnet = b >= 251 && b <= 254 ? 2 : 0;
+                if (b != IAC && b >= 240) continue;   // a Telnet command (IP, DM, …): dropped
+                // IAC IAC is a literal 0xFF; IAC before an ordinary byte: the IAC alone is dropped
+            } else if (telnet == 2) {
+                telnet = 0;
+                continue;
+            } else if (b == IAC) {
+                telnet = 1;
+                continue;
+            }
+            if (b == '\n') {
+                String s = overlong ? null : decode();
+                len = 0;
+                if (s != null) return s;
+                overlong = false;
+                if (++overlongLines >= MAX_OVERLONG) {
+                    reply(Reply.of(421, "Too many overlong lines; closing."));
+                    throw new IOException("too many overlong lines");
+                }
+                reply(Reply.of(500, "Line too long (" + MAX_LINE + " bytes at most)."));
+                continue;
+            }
+            if (overlong) continue;
+            if (len == MAX_LINE) {
+                overlong = true;                       // skip to the next line end, then answer 500
+                continue;
+            }
+            if (len == line.length) line = java.util.Arrays.copyOf(line, Math.min(MAX_LINE, len * 2));
+            line[len++] = (byte) b;
+        }
+    }
+
+    /** UTF-8 (RFC 2640); a line that is not UTF-8 is read as ISO-8859-1 rather than refused. */
+    private String decode() {
+        int n = len > 0 && line[len - 1] == '\r' ? len - 1 : len;
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
+                .decode(ByteBuffer.wrap(line, 0, n)).toString();
+        } catch (CharacterCodingException e) {
+            return new String(line, 0, n, StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    void reply(Reply r) throws IOException {
+        if (r.code() == 0) return;
+        byte[] bytes = r.bytes();
+        writing.lock();
+        try {
+            writeStarted = System.nanoTime();
+            out.write(bytes);
+            out.flush();
+        } finally {
+            writeStarted = 0;
+            writing.unlock();
+        }
+    }
+
+    void reply(int code, String text) throws IOException { reply(Reply.of(code, text)); }
+
+    interface Lines { void write(java.io.Writer out) throws IOException; }
+
+    /**
+     * A multi-line reply whose middle is streamed (STAT of a directory): "code-first", the lines
+     * {@code body} writes (each ending in CRLF, none starting with a digit), "code last".
+     */
+    void replyLines(int code, String first, Lines body, String last) throws IOException {
+        writing.lock();
+        try {
+            writeStarted = System.nanoTime();
+            var w = new java.io.BufferedWriter(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), 8192);
+            w.write(code + "-" + Reply.safe(first) + "\r\n");
+            body.write(w);
+            w.write(code + " " + Reply.safe(last) + "\r\n");
+            w.flush();
+        } finally {
+            writeStarted = 0;
+            writing.unlock();
+        }
+    }
+
+    /** True when a reply has been stuck for longer than {@code nanos}: the client stopped reading. */
+    boolean writeStalled(long now, long nanos) {
+        long t = writeStarted;
+        return t != 0 && now - t > nanos;
+    }
+
+    /**
+     * Switches to {@code upgraded} (a TLS socket layered on the same connection). Bytes the client
+     * sent before the handshake are discarded, never executed (CVE-2011-1575).
+     */
+    void upgrade(Socket upgraded) throws IOException {
+        pos = lim = len = 0;
+        socket = upgraded;
+        in = upgraded.getInputStream();
+        out = upgraded.getOutputStream();
+    }
+
+    /** Bytes read but not yet taken as lines (pipelined after AUTH TLS, say). */
+    boolean hasPending() { return pos < lim; }
+
+    @Override
+    public void close() {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // already gone
+        }
+    }
+}

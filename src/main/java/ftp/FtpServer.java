@@ -1,0 +1,162 @@
+package ftp;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The listener: one platform thread accepts, {@link Guard} admits (before any session thread
+ * exists), and each admitted client gets a virtual thread running a {@link Session}. A watchdog
+ * virtual thread enforces every timeout once a second. Embeddable: {@code new FtpServer(config).start()}.
+ */
+final class FtpServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("ftp");
+
+    private final Config config;
+    private final Guard guard;
+    private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
+    private final Set<Path> uploading = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger ids = new AtomicInteger();
+    private ServerSocketChannel listener;
+    private Thread acceptor;
+    private volatile boolean stopping;
+
+    FtpServer(Config config) {
+        this.config = config;
+        this.guard = new Guard(config);
+    }
+
+    Config config() { return config; }
+
+    Guard guard() { return guard; }
+
+    /** Binds the port (0: any free one) and starts accepting. */
+    FtpServer start() throws IOException {
+        listener = ServerSocketChannel.open();
+        listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+        listener.bind(new InetSocketAddress(config.address(), config.port()), 1024);
+        acceptor = Thread.ofPlatform().name("ftp-accept").start(this::acceptLoop);
+        Thread.ofVirtual().name("ftp-watchdog").start(this::watchLoop);
+        LOG.log(System.Logger.Level.INFO, "listening on " + address().getHostAddress() + " port " + port());
+        return this;
+    }
+
+    int port() { return ((InetSocketAddress) localAddress()).getPort(); }
+
+    InetAddress address() { return ((InetSocketAddress) localAddress()).getAddress(); }
+
+    private java.net.SocketAddress localAddress() {
+        try {
+            return listener.getLocalAddress();
+        } catch (IOException e) {
+            throw new IllegalStateException("not listening", e);
+        }
+    }
+
+    /** Blocks until the server has stopped accepting. */
+    void await() throws InterruptedException { acceptor.join(); }
+
+    private void acceptLoop() {
+        while (!stopping) {
+            SocketChannel ch;
+            try {
+                ch = listener.accept();
+            } catch (ClosedChannelException e) {
+                break;
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "accept failed: " + e.getMessage());   // out of files, say: breathe
+                sleep(100);
+                continue;
+            }
+            admit(ch);
+        }
+    }
+
+    private void admit(SocketChannel ch) {
+        InetAddress ip;
+        try {
+            ip = DataChannel.unmap(((InetSocketAddress) ch.getRemoteAddress()).getAddress());
+        } catch (IOException e) {
+            close(ch);
+            return;
+        }
+        String refusal = stopping ? "Server shutting down." : guard.admit(ip);
+        if (refusal != null) {
+            LOG.log(System.Logger.Level.INFO, "[" + ip.getHostAddress() + "] refused: " + refusal);
+            try {
+                ch.write(ByteBuffer.wrap(("421 " + refusal + "\r\n").getBytes(StandardCharsets.US_ASCII)));  // fits any empty send buffer
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+            close(ch);
+            return;
+        }
+        try {
+            Session s = new Session(this, new ControlChannel(ch.socket()), ids.incrementAndGet());
+            sessions.add(s);
+            Thread.ofVirtual().start(s);
+        } catch (IOException | RuntimeException | OutOfMemoryError e) {
+            LOG.log(System.Logger.Level.WARNING, "[" + ip.getHostAddress() + "] session not started: " + e);
+            guard.release(ip);
+            close(ch);
+        }
+    }
+
+    private void watchLoop() {
+        while (!stopping) {
+            sleep(1000);
+            long now = System.nanoTime();
+            for (Session s : sessions) s.watch(now);
+        }
+    }
+
+    /** From a session's thread as it ends. */
+    void ended(Session s) {
+        if (sessions.remove(s)) guard.release(s.peer());
+    }
+
+    int sessions() { return sessions.size(); }
+
+    // Uploads in progress, by real path: a file being written is not renamed, deleted or rewritten.
+    boolean claim(Path p) { return uploading.add(key(p)); }
+
+    void release(Path p) { uploading.remove(key(p)); }
+
+    boolean busy(Path p) { return uploading.contains(key(p)); }
+
+    private static Path key(Path p) { return p.toAbsolutePath().normalize(); }
+
+    /** Stops accepting and closes every session (421 to each). */
+    @Override
+    public void close() {
+        stopping = true;
+        close(listener);
+        for (Session s : sessions) s.shutdown();
+    }
+
+    private static void close(java.io.Closeable c) {
+        try {
+            if (c != null) c.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

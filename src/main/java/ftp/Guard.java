@@ -1,0 +1,82 @@
+package ftp;
+
+import java.net.InetAddress;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Admission control (RFC 2577 §5): the global and per-address connection caps, checked before a
+ * session thread exists, and a temporary ban for an address that fails to log in too often. Both
+ * maps are bounded: the caps map holds only addresses with live connections, the failure map at
+ * most {@link #MAX_TRACKED} addresses (the oldest forgotten first).
+ */
+final class Guard {
+    private static final int MAX_TRACKED = 10_000;
+
+    private final Config config;
+    private final AtomicInteger total = new AtomicInteger();
+    private final ConcurrentHashMap<InetAddress, AtomicInteger> perAddress = new ConcurrentHashMap<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Map<InetAddress, long[]> failures = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override protected boolean removeEldestEntry(Map.Entry<InetAddress, long[]> e) { return size() > MAX_TRACKED; }
+    };
+
+    Guard(Config config) { this.config = config; }
+
+    /** Null when {@code ip} may connect (and is now counted), else the reason for a 421. */
+    String admit(InetAddress ip) {
+        if (banned(ip)) return "Too many failed logins from your address; try again later.";
+        if (total.incrementAndGet() > config.maxConnections()) {
+            total.decrementAndGet();
+            return "Too many connections; try again later.";
+        }
+        AtomicInteger n = perAddress.compute(ip, (k, v) -> v == null ? new AtomicInteger() : v);
+        if (n.incrementAndGet() > config.maxConnectionsPerIp()) {
+            release(ip);
+            return "Too many connections from your address.";
+        }
+        return null;
+    }
+
+    void release(InetAddress ip) {
+        total.decrementAndGet();
+        perAddress.computeIfPresent(ip, (k, v) -> v.decrementAndGet() <= 0 ? null : v);
+    }
+
+    int connections() { return total.get(); }
+
+    /** Counts a failed login; true when the address is now banned. Entry: {count, windowStart, bannedUntil}. */
+    boolean failed(InetAddress ip) {
+        long now = System.nanoTime(), window = config.loginBan().toNanos();
+        lock.lock();
+        try {
+            long[] f = failures.computeIfAbsent(ip, k -> new long[] {0, now, 0});
+            if (now - f[1] > window) {
+                f[0] = 0;
+                f[1] = now;
+            }
+            if (++f[0] >= config.loginMaxFailures()) {
+                f[2] = now + window;
+                f[0] = 0;
+                f[1] = now;
+                return true;
+            }
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean banned(InetAddress ip) {
+        lock.lock();
+        try {
+            long[] f = failures.get(ip);
+            return f != null && f[2] != 0 && System.nanoTime() - f[2] < 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+}

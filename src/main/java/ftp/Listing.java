@@ -1,0 +1,123 @@
+package ftp;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Directory listings, streamed entry by entry from a DirectoryStream (never collected, so 100,000
+ * entries cost no more memory than ten): LIST in `ls -l` form, NLST names, and the MLSD/MLST facts
+ * of RFC 3659 §7. Entries whose links lead out of the jail are left out.
+ */
+final class Listing {
+    static final List<String> FACTS = List.of("type", "size", "modify", "perm", "unique");
+    private static final DateTimeFormatter RECENT = DateTimeFormatter.ofPattern("MMM dd HH:mm", Locale.ROOT);
+    private static final DateTimeFormatter OLD = DateTimeFormatter.ofPattern("MMM dd  yyyy", Locale.ROOT);
+    static final DateTimeFormatter MDTM = DateTimeFormatter.ofPattern("uuuuMMddHHmmss", Locale.ROOT).withZone(ZoneOffset.UTC);
+
+    enum Form { LIST, NLST, MLSD }
+
+    private Listing() {}
+
+    /** Writes the listing of {@code dir} (or the single entry, when it is a file), one CRLF line each. */
+    static void write(Path target, Form form, PathJail jail, boolean write, Set<String> facts, Writer out) throws IOException {
+        BasicFileAttributes a = Files.readAttributes(target, BasicFileAttributes.class);
+        if (!a.isDirectory()) {
+            out.write(line(target, a, form, write, facts, target.getFileName() == null ? "/" : target.getFileName().toString()));
+            return;
+        }
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(target)) {
+            for (Path p : dir) {
+                BasicFileAttributes e = attributes(p, jail);
+                if (e != null) out.write(line(p, e, form, write, facts, p.getFileName().toString()));
+            }
+        }
+    }
+
+    /** An entry's attributes, following links that stay inside the jail; null for the others. */
+    static BasicFileAttributes attributes(Path p, PathJail jail) {
+        try {
+            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (a.isSymbolicLink()) {
+                if (!jail.inside(p)) return null;
+                a = Files.readAttributes(p, BasicFileAttributes.class);
+            }
+            return a;
+        } catch (IOException e) {
+            return null;   // vanished while listing, or unreadable: leave it out
+        }
+    }
+
+    private static String line(Path p, BasicFileAttributes a, Form form, boolean write, Set<String> facts, String name) {
+        name = Reply.safe(name);
+        return switch (form) {
+            case NLST -> name + "\r\n";
+            case LIST -> ls(p, a, name) + "\r\n";
+            case MLSD -> facts(p, a, write, facts) + " " + name + "\r\n";
+        };
+    }
+
+    /** One `ls -l` line, the form commons-net, curl, lftp and FileZilla parse. */
+    static String ls(Path p, BasicFileAttributes a, String name) {
+        String perms = a.isDirectory() ? "rwxr-xr-x" : "rw-r--r--";
+        try {
+            PosixFileAttributes px = Files.readAttributes(p, PosixFileAttributes.class);
+            perms = permissions(px.permissions());
+        } catch (IOException | UnsupportedOperationException e) {
+            // not a POSIX file system: the defaults above
+        }
+        ZonedDateTime t = a.lastModifiedTime().toInstant().atZone(ZoneId.systemDefault());
+        boolean recent = t.isAfter(ZonedDateTime.now().minusMonths(6)) && t.isBefore(ZonedDateTime.now().plusDays(1));
+        return String.format(Locale.ROOT, "%c%s %3d %-8s %-8s %12d %s %s",
+            a.isDirectory() ? 'd' : '-', perms, a.isDirectory() ? 2 : 1, "ftp", "ftp", a.size(),
+            (recent ? RECENT : OLD).format(t), name);
+    }
+
+    private static String permissions(Set<PosixFilePermission> s) {
+        PosixFilePermission[] all = PosixFilePermission.values();   // OWNER_READ … OTHERS_EXECUTE, in ls order
+        StringBuilder b = new StringBuilder(9);
+        for (int i = 0; i < 9; i++) b.append(s.contains(all[i]) ? "rwx".charAt(i % 3) : '-');
+        return b.toString();
+    }
+
+    /** RFC 3659 §7.5 facts, "fact=value;" each, only those selected by OPTS MLST. */
+    static String facts(Path p, BasicFileAttributes a, boolean write, Set<String> selected) {
+        StringBuilder b = new StringBuilder(96);
+        for (String f : FACTS) {
+            if (!selected.contains(f)) continue;
+            switch (f) {
+                case "type" -> b.append("type=").append(a.isDirectory() ? "dir" : "file");
+                case "size" -> b.append("size=").append(a.size());
+                case "modify" -> b.append("modify=").append(MDTM.format(a.lastModifiedTime().toInstant()));
+                // §7.5.5: files r (RETR) w (STOR) a (APPE) d (DELE) f (RNFR); dirs e l (CWD, LIST) c m p d f
+                case "perm" -> b.append("perm=").append(a.isDirectory() ? (write ? "elcmpdf" : "el") : (write ? "rwadf" : "r"));
+                case "unique" -> b.append("unique=").append(unique(p, a));
+                default -> { continue; }
+            }
+            b.append(';');
+        }
+        return b.toString();
+    }
+
+    private static String unique(Path p, BasicFileAttributes a) {
+        Object key = a.fileKey();   // "(dev=…,ino=…)" on Unix; none on some file systems
+        if (key == null) return Integer.toHexString(p.toAbsolutePath().normalize().hashCode());
+        return key.toString().replaceAll("[^A-Za-z0-9]", "").replace("dev", "").replace("ino", "i");
+    }
+
+    static String mdtm(Instant t) { return MDTM.format(t); }
+}

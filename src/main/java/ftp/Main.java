@@ -1,0 +1,150 @@
+package ftp;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.logging.Formatter;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogManager;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/** Command line → Config → FtpServer. Exit codes: 0 stopped, 1 could not run, 2 bad usage or config. */
+public final class Main {
+    static final String USAGE = """
+        usage: java -jar ftp-server.jar [options]
+          -c, --config FILE   settings file (default: ./ftp.config.properties when present,
+                              else the built-in default: anonymous, read-only, current directory)
+          -p, --port N        port to listen on (0: any free port; overrides the config)
+              --root DIR      the anonymous home (overrides anonymous.home)
+          -o                  log to standard output, ignoring log.file
+              --hash-password read a password on standard input, print a value for user.NAME.password
+          -h, --help          this text
+        """;
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String[] args) {
+        Path configFile = null, root = null;
+        Integer port = null;
+        boolean stdout = false;
+        try {
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                switch (a) {
+                    case "-h", "--help" -> {
+                        System.out.print(USAGE);
+                        return 0;
+                    }
+                    case "--hash-password" -> {
+                        return hashPassword();
+                    }
+                    case "-o" -> stdout = true;
+                    case "-c", "--config" -> configFile = Path.of(value(args, ++i, a));
+                    case "--root" -> root = Path.of(value(args, ++i, a));
+                    case "-p", "--port" -> {
+                        String v = value(args, ++i, a);
+                        if (!v.matches("[0-9]{1,5}") || Integer.parseInt(v) > 65535) throw new IllegalArgumentException("bad port: " + v);
+                        port = Integer.parseInt(v);
+                    }
+                    default -> throw new IllegalArgumentException("unknown option: " + a);
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("ftp-server: " + e.getMessage());
+            System.err.print(USAGE);
+            return 2;
+        }
+        Config config;
+        try {
+            if (configFile == null && Files.isRegularFile(Path.of("ftp.config.properties"))) configFile = Path.of("ftp.config.properties");
+            if (configFile != null && !Files.isRegularFile(configFile)) throw new Config.Bad(configFile.toString(), "no such file");
+            config = configFile == null ? Config.embedded(root) : Config.load(configFile, root);
+            if (port != null) config = config.withPort(port);
+        } catch (Config.Bad e) {
+            System.err.println("ftp-server: config: " + e.getMessage());
+            return 2;
+        }
+        try {
+            setUpLogging(stdout ? null : config.logFile());
+        } catch (IOException e) {
+            System.err.println("ftp-server: config: log.file: cannot open: " + e.getMessage());
+            return 2;
+        }
+        var log = System.getLogger("ftp");
+        log.log(System.Logger.Level.INFO, "config: " + config.source());
+        if (config.anonymous() != null)
+            log.log(System.Logger.Level.INFO, "anonymous users get " + config.anonymous().home() + (config.anonymous().write() ? " (read-write)" : " (read-only)"));
+        if (config.anonymous() == null && config.users().isEmpty()) log.log(System.Logger.Level.WARNING, "no accounts: nobody can log in");
+        FtpServer server = new FtpServer(config);
+        try {
+            server.start();
+        } catch (IOException e) {
+            System.err.println("ftp-server: cannot listen on port " + config.port() + ": " + e.getMessage());
+            return 1;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+        try {
+            server.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) throw new IllegalArgumentException(option + " needs a value");
+        return args[i];
+    }
+
+    private static int hashPassword() {
+        char[] pw;
+        if (System.console() != null) {
+            pw = System.console().readPassword("password: ");
+        } else {
+            try {
+                String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+                pw = line == null ? null : line.toCharArray();
+            } catch (IOException e) {
+                pw = null;
+            }
+        }
+        if (pw == null || pw.length == 0) {
+            System.err.println("ftp-server: --hash-password: no password on standard input");
+            return 2;
+        }
+        System.out.println(Accounts.hash(pw));
+        return 0;
+    }
+
+    /** One line per event: "2026-01-01T10:00:00.123Z INFO [#12 203.0.113.9] message". */
+    static void setUpLogging(Path file) throws IOException {
+        OutputStream os = file == null ? System.out
+            : Files.newOutputStream(file, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        PrintStream out = new PrintStream(os, true, StandardCharsets.UTF_8);
+        LogManager.getLogManager().reset();
+        Logger root = Logger.getLogger("");
+        root.setLevel(Level.INFO);
+        root.addHandler(new Handler() {
+            private final Formatter f = new Formatter() {
+                @Override public String format(LogRecord r) {
+                    return Instant.ofEpochMilli(r.getMillis()) + " " + r.getLevel().getName() + " " + formatMessage(r) + System.lineSeparator();
+                }
+            };
+            @Override public void publish(LogRecord r) { if (isLoggable(r)) out.print(f.format(r)); }
+            @Override public void flush() { out.flush(); }
+            @Override public void close() { out.flush(); }
+        });
+    }
+}

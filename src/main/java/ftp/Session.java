@@ -1,0 +1,651 @@
+package ftp;
+
+import static java.nio.file.StandardOpenOption.CREATE;
+import static java.nio.file.StandardOpenOption.CREATE_NEW;
+import static java.nio.file.StandardOpenOption.READ;
+import static java.nio.file.StandardOpenOption.WRITE;
+
+import ftp.Command.*;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
+
+/**
+ * One control connection: login state, cwd, TYPE, REST and the pending data connection, all owned
+ * by the control thread; the dispatch switch; and the coordination with at most one transfer.
+ */
+final class Session implements Runnable {
+    private static final System.Logger LOG = System.getLogger("ftp");
+    private static final long NEVER = Long.MAX_VALUE;
+
+    private final FtpServer server;
+    private final Config config;
+    private final ControlChannel control;
+    private final DataChannel data;
+    private final int id;
+    private final InetAddress peer;
+    private final long connectedAt = System.nanoTime();
+
+    private String pendingUser;                 // after USER, before PASS
+    private Account account;                    // with jail: logged in
+    private PathJail jail;
+    private int failures;
+    private String cwd = "/";
+    private boolean ascii;
+    private long rest;
+    private Target renameFrom;
+    private boolean epsvAll;
+    private Set<String> facts = Set.copyOf(Listing.FACTS);
+    private boolean closing;
+    private volatile Transfer transfer;
+    private volatile long deadline = NEVER;     // nanoTime when the watchdog ends a silent session
+
+    /** A virtual path and the real path it resolved to inside the jail. */
+    private record Target(String virtual, Path real) {}
+
+    @FunctionalInterface
+    private interface FileAction { Reply run() throws IOException; }
+
+    Session(FtpServer server, ControlChannel control, int id) {
+        this.server = server;
+        this.config = server.config();
+        this.control = control;
+        this.id = id;
+        this.peer = DataChannel.unmap(control.socket().getInetAddress());
+        this.data = new DataChannel(config, peer, control.socket().getLocalAddress());
+    }
+
+    ControlChannel control() { return control; }
+
+    DataChannel data() { return data; }
+
+    InetAddress peer() { return peer; }
+
+    void log(System.Logger.Level level, String message) {
+        LOG.log(level, "[#" + id + " " + peer.getHostAddress() + "] " + message);
+    }
+
+    @Override
+    public void run() {
+        try (control) {
+            log(System.Logger.Level.INFO, "connected");
+            control.reply(220, "FTP server ready.");
+            while (!closing) {
+                arm();
+                String line = control.readLine();
+                if (line == null) break;
+                deadline = NEVER;
+                Command c = Command.parse(line);
+                if (!(c instanceof Urgent)) awaitTransfer();   // other verbs run after the transfer, in order
+                Reply r = dispatch(c);
+                if (!(c instanceof Rnfr)) renameFrom = null;    // RFC 959: RNTO must follow RNFR at once
+                control.reply(r);
+            }
+        } catch (IOException e) {
+            log(System.Logger.Level.DEBUG, "control connection ended: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log(System.Logger.Level.ERROR, "session failed: " + e);
+        } finally {
+            Transfer t = transfer;
+            if (t != null) t.abort();
+            data.close();
+            server.ended(this);
+            log(System.Logger.Level.INFO, "disconnected");
+        }
+    }
+
+    /** The next silence limit: login.timeout until logged in, then idle.timeout. */
+    private void arm() {
+        long now = System.nanoTime(), idle = config.idleTimeout().toNanos(), login = config.loginTimeout().toNanos();
+        long d = idle > 0 ? now + idle : NEVER;
+        if (jail == null && login > 0) d = Math.min(d, connectedAt + login);
+        deadline = d;
+    }
+
+    /** Called by the server's watchdog about once a second. */
+    void watch(long now) {
+        long stall = config.dataTimeout().toNanos();
+        if (control.writeStalled(now, Math.max(stall, 10_000_000_000L))) {
+            control.close();                       // the client stopped reading replies
+            return;
+        }
+        Transfer t = transfer;
+        if (t != null) {
+            if (t.stalled(now, stall)) t.stall();
+            return;                                // the control connection may be silent during a transfer
+        }
+        long d = deadline;
+        if (d != NEVER && now - d > 0) {
+            deadline = NEVER;
+            log(System.Logger.Level.INFO, "timed out");
+            Thread.startVirtualThread(() -> {
+                try {
+                    control.reply(421, "Timeout: closing control connection.");
+                } catch (IOException ignored) {
+                    // gone already
+                } finally {
+                    control.close();
+                }
+            });
+        }
+    }
+
+    /** Server shutdown: 421 to a session between commands, then close. */
+    void shutdown() {
+        try {
+            control.reply(421, "Server shutting down.");
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        control.close();
+    }
+
+    private void awaitTransfer() throws InterruptedException {
+        Transfer t = transfer;
+        if (t != null) t.join();
+    }
+
+    /** From the transfer thread: its final reply (null after ABOR), then the session is free again. */
+    void transferEnded(Transfer t, Reply r) {
+        if (r != null) {
+            try {
+                control.reply(r);
+            } catch (IOException ignored) {
+                // the control connection is gone; the control thread will notice
+            }
+        }
+        transfer = null;
+        arm();
+    }
+
+    Reply dispatch(Command c) throws IOException, InterruptedException {
+        return switch (c) {
+            case Malformed m -> Reply.of(501, "Syntax error in " + m.verb() + ": " + m.why() + ".");
+            case Unknown u -> Reply.of(502, "Command not implemented: " + u.verb() + ".");
+            case Refused r -> Reply.of(r.code(), r.why());
+            case Command x when x.needsLogin() && jail == null -> Reply.of(530, "Please log in with USER and PASS.");
+            case Write w when !account.write() -> Reply.of(550, "Permission denied: this account is read-only.");
+            // access control
+            case User u -> user(u.name());
+            case Pass p -> pass(p.password());
+            case Acct a -> Reply.of(202, "ACCT not needed.");
+            case Rein r -> {
+                logout();
+                yield Reply.of(220, "Ready for a new user.");
+            }
+            case Quit q -> {
+                awaitTransfer();                    // QUIT lets a running transfer finish first
+                closing = true;
+                yield Reply.of(221, "Goodbye.");
+            }
+            case Host h -> jail != null || pendingUser != null
+                ? Reply.of(503, "HOST must come before USER.") : Reply.of(220, "Host accepted.");   // RFC 7151 §3
+            case Auth a -> Reply.of(502, "TLS is not configured on this server.");
+            case Pbsz p -> Reply.of(503, "PBSZ needs AUTH TLS first.");
+            case Prot p -> Reply.of(503, "PROT needs AUTH TLS first.");
+            case Ccc x -> Reply.of(502, "TLS is not configured on this server.");
+            // directories and files
+            case Cwd x -> cwd(x.path(), 250);
+            case Cdup x -> cwd("..", 200);
+            case Pwd x -> Reply.of(257, Reply.quote(cwd) + " is the current directory.");
+            case Mkd x -> file(() -> {
+                Target t = target(x.path());
+                Files.createDirectory(t.real());
+                return Reply.of(257, Reply.quote(t.virtual()) + " created.");
+            });
+            case Rmd x -> file(() -> rmd(target(x.path())));
+            case Dele x -> file(() -> dele(target(x.path())));
+            case Rnfr x -> file(() -> rnfr(target(x.path())));
+            case Rnto x -> file(() -> rnto(target(x.path())));
+            case Size x -> file(() -> {
+                BasicFileAttributes a = Files.readAttributes(target(x.path()).real(), BasicFileAttributes.class);
+                return a.isRegularFile() ? Reply.of(213, Long.toString(a.size())) : Reply.of(550, "Not a plain file.");
+            });
+            case Mdtm x -> file(() -> Reply.of(213, Listing.mdtm(Files.getLastModifiedTime(target(x.path()).real()).toInstant())));
+            case Mfmt x -> file(() -> {
+                Target t = target(x.path());
+                Files.setLastModifiedTime(t.real(), FileTime.from(x.time()));
+                return Reply.of(213, "Modify=" + Listing.mdtm(x.time()) + "; " + t.virtual());
+            });
+            case SiteChmod x -> file(() -> chmod(target(x.path()), x.mode()));
+            case SiteHelp x -> Reply.of(214, "SITE commands: HELP, CHMOD mode path.");
+            // transfer parameters
+            case Type t -> {
+                ascii = t.ascii();
+                yield Reply.of(200, "Type set to " + (ascii ? "A." : "I."));
+            }
+            case Mode m -> Reply.of(200, "Mode set to S.");
+            case Stru s -> Reply.of(200, "Structure set to F.");
+            case Allo a -> Reply.of(202, "ALLO not needed.");
+            case Rest r -> {
+                rest = r.offset();
+                yield Reply.of(350, "Restarting at " + rest + ". Send RETR, STOR or APPE.");
+            }
+            case Pasv p -> pasv();
+            case Epsv e -> epsv(e);
+            case Port p -> port(p);
+            // transfers and listings
+            case Retr r -> retr(r.path());
+            case Stor s -> stor(s.path(), s.append(), false);
+            case Stou s -> stor(null, false, true);
+            case ListDir l -> list(l.path(), Listing.Form.LIST);
+            case Nlst n -> list(n.path(), Listing.Form.NLST);
+            case Mlsd m -> list(m.path(), Listing.Form.MLSD);
+            case Mlst m -> file(() -> mlst(target(m.path() == null ? "." : m.path())));
+            case Abor a -> abor();
+            // information
+            case Noop n -> Reply.of(200, "NOOP ok.");
+            case Syst s -> Reply.of(215, "UNIX Type: L8");
+            case Stat s -> stat(s.path());
+            case Help h -> help(h.verb());
+            case Feat f -> feat();
+            case OptsUtf8 o -> Reply.of(200, "UTF8 mode " + (o.on() ? "on." : "off (names stay UTF-8)."));
+            case OptsMlst o -> {
+                facts = o.facts().stream().filter(Listing.FACTS::contains).collect(Collectors.toUnmodifiableSet());
+                yield Reply.of(200, "MLST OPTS " + Listing.FACTS.stream().filter(facts::contains).map(f -> f + ";").collect(Collectors.joining()));
+            }
+        };
+    }
+
+    // ---- access control (RFC 959 §4.1.1, RFC 2577 §5) ----
+
+    private Reply user(String name) {
+        if (jail != null) logout();                  // USER while logged in starts a new login
+        pendingUser = name;
+        return Reply.of(331, "Password required for " + name + ".");   // the same for every name
+    }
+
+    private Reply pass(String password) throws InterruptedException {
+        if (jail != null) return Reply.of(230, "Already logged in.");
+        if (pendingUser == null) return Reply.of(503, "Send USER first.");
+        String name = pendingUser;
+        pendingUser = null;
+        long start = System.nanoTime();
+        Account a = Accounts.find(config, name);
+        if (Accounts.check(a, password)) {
+            try {
+                jail = new PathJail(a.home());
+            } catch (IOException e) {
+                log(System.Logger.Level.ERROR, "home of " + name + " unavailable: " + e);
+                return Reply.of(530, "Login failed: home directory unavailable.");
+            }
+            account = a;
+            cwd = "/";
+            log(System.Logger.Level.INFO, "login ok: user '" + Reply.safe(name) + "'");
+            return Reply.of(230, "User " + name + " logged in.");
+        }
+        // One fixed form, address first, for fail2ban (README); the rest is client text.
+        log(System.Logger.Level.WARNING, "login failed: user '" + Reply.safe(name) + "'");
+        long wait = start + config.failureDelay().toNanos() - System.nanoTime();   // same total time for every failure
+        if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        boolean banned = server.guard().failed(peer);
+        if (banned || ++failures >= 3) {
+            log(System.Logger.Level.WARNING, banned ? "address banned after repeated failed logins" : "too many failed logins; closing");
+            closing = true;
+            return Reply.of(421, "Too many failed logins; closing.");
+        }
+        return Reply.of(530, "Login incorrect.");
+    }
+
+    private void logout() {
+        account = null;
+        jail = null;
+        pendingUser = null;
+        cwd = "/";
+        ascii = false;
+        rest = 0;
+        renameFrom = null;
+        epsvAll = false;
+        data.close();
+    }
+
+    // ---- files and directories ----
+
+    private Target target(String arg) throws IOException {
+        try {
+            String v = jail.virtual(cwd, arg);
+            return new Target(v, jail.resolve(v));
+        } catch (InvalidPathException e) {
+            throw new AccessDeniedException(arg);
+        }
+    }
+
+    /** Runs a file action; an IOException becomes the reply code that says why, never a crash. */
+    private Reply file(FileAction action) {
+        try {
+            return action.run();
+        } catch (NoSuchFileException e) {
+            return Reply.of(550, "No such file or directory.");
+        } catch (AccessDeniedException e) {
+            return Reply.of(550, "Permission denied.");
+        } catch (FileAlreadyExistsException e) {
+            return Reply.of(550, "Already exists.");
+        } catch (DirectoryNotEmptyException e) {
+            return Reply.of(550, "Directory not empty.");
+        } catch (NotDirectoryException e) {
+            return Reply.of(550, "Not a directory.");
+        } catch (FileSystemException e) {
+            log(System.Logger.Level.WARNING, "file operation failed: " + e);
+            return Reply.of(550, "Requested action not taken.");
+        } catch (IOException | UnsupportedOperationException e) {
+            log(System.Logger.Level.WARNING, "file operation failed: " + e);
+            return Reply.of(451, "Local error; action aborted.");
+        }
+    }
+
+    private Reply cwd(String path, int code) {
+        return file(() -> {
+            Target t = target(path);
+            if (!Files.isDirectory(t.real())) return Reply.of(550, "Not a directory.");
+            cwd = t.virtual();
+            return Reply.of(code, "Directory changed to " + Reply.quote(cwd) + ".");
+        });
+    }
+
+    private Reply rmd(Target t) throws IOException {
+        if (t.virtual().equals("/")) return Reply.of(550, "Can't remove the home directory.");
+        if (!Files.isDirectory(t.real(), LinkOption.NOFOLLOW_LINKS)) return Reply.of(550, "Not a directory.");
+        Files.delete(t.real());
+        return Reply.of(250, "Directory removed.");
+    }
+
+    private Reply dele(Target t) throws IOException {
+        if (Files.isDirectory(t.real(), LinkOption.NOFOLLOW_LINKS)) return Reply.of(550, "Is a directory; use RMD.");
+        if (server.busy(t.real())) return busy();
+        Files.delete(t.real());
+        return Reply.of(250, "File deleted.");
+    }
+
+    private Reply rnfr(Target t) throws IOException {
+        if (t.virtual().equals("/")) return Reply.of(550, "Can't rename the home directory.");
+        if (!Files.exists(t.real(), LinkOption.NOFOLLOW_LINKS)) throw new NoSuchFileException(t.virtual());
+        if (server.busy(t.real())) return busy();
+        renameFrom = t;
+        return Reply.of(350, "Ready for RNTO.");
+    }
+
+    /** Replaces an existing file, as rename(2) does (upload-then-rename is how clients publish atomically). */
+    private Reply rnto(Target to) throws IOException {
+        Target from = renameFrom;
+        if (from == null) return Reply.of(503, "Send RNFR first.");
+        if (to.virtual().equals("/")) return Reply.of(550, "Can't replace the home directory.");
+        if (server.busy(to.real()) || server.busy(from.real())) return busy();
+        if (Files.isDirectory(to.real(), LinkOption.NOFOLLOW_LINKS) && !Files.isSameFile(from.real(), to.real()))
+            throw new FileAlreadyExistsException(to.virtual());
+        move(from.real(), to.real());
+        log(System.Logger.Level.INFO, "renamed " + from.virtual() + " to " + to.virtual());
+        return Reply.of(250, "Renamed.");
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);   // zip and other file systems
+        }
+    }
+
+    private Reply chmod(Target t, int mode) throws IOException {
+        PosixFileAttributeView view = Files.getFileAttributeView(t.real(), PosixFileAttributeView.class);
+        if (view == null) return Reply.of(504, "SITE CHMOD is not supported on this file system.");
+        Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
+        PosixFilePermission[] all = PosixFilePermission.values();
+        for (int i = 0; i < 9; i++) if ((mode & (0400 >> i)) != 0) perms.add(all[i]);   // setuid, setgid, sticky: never
+        view.setPermissions(perms);
+        return Reply.of(200, "SITE CHMOD ok.");
+    }
+
+    private static Reply busy() { return Reply.of(450, "File busy: an upload is writing it."); }
+
+    // ---- data connections (RFC 959 §4.1.2, RFC 2428, RFC 2577 §3 and §8) ----
+
+    private Reply pasv() {
+        if (epsvAll) return Reply.of(501, "PASV not allowed after EPSV ALL.");
+        try {
+            byte[] a = data.announced().getAddress();
+            int port = data.passive();
+            return Reply.of(227, String.format("Entering Passive Mode (%d,%d,%d,%d,%d,%d).",
+                a[0] & 0xff, a[1] & 0xff, a[2] & 0xff, a[3] & 0xff, port >> 8, port & 0xff));
+        } catch (IOException e) {
+            log(System.Logger.Level.WARNING, "PASV failed: " + e.getMessage());
+            return Reply.of(425, "Can't open passive connection: " + e.getMessage() + ".");
+        }
+    }
+
+    private Reply epsv(Epsv e) {
+        if (e.all()) {
+            epsvAll = true;                                  // RFC 2428 §4: from now on only EPSV
+            return Reply.of(200, "EPSV ALL ok.");
+        }
+        if (e.family() != 0 && e.family() != (data.ipv6() ? 2 : 1))
+            return Reply.of(522, "Network protocol not supported, use (" + (data.ipv6() ? 2 : 1) + ")");
+        try {
+            return Reply.of(229, "Entering Extended Passive Mode (|||" + data.passive() + "|)");
+        } catch (IOException x) {
+            log(System.Logger.Level.WARNING, "EPSV failed: " + x.getMessage());
+            return Reply.of(425, "Can't open passive connection: " + x.getMessage() + ".");
+        }
+    }
+
+    /** RFC 2577 §3: a data connection only to the client itself, on an unprivileged port. */
+    private Reply port(Port p) {
+        String verb = p.extended() ? "EPRT" : "PORT";
+        if (epsvAll) return Reply.of(501, verb + " not allowed after EPSV ALL.");
+        InetAddress to = DataChannel.unmap(p.target().getAddress());
+        if (p.extended() && (to instanceof Inet6Address) != (peer instanceof Inet6Address))
+            return Reply.of(522, "Network protocol not supported, use (" + (peer instanceof Inet6Address ? 2 : 1) + ")");
+        if (!to.equals(peer)) {
+            log(System.Logger.Level.WARNING, verb + " to " + to.getHostAddress() + " refused (FTP bounce)");
+            return Reply.of(501, verb + " refused: the address must be your own.");
+        }
+        if (p.target().getPort() < 1024) return Reply.of(501, verb + " refused: port below 1024.");
+        data.active(new InetSocketAddress(to, p.target().getPort()));
+        return Reply.of(200, verb + " command successful.");
+    }
+
+    // ---- transfers ----
+
+    private Reply startTransfer(String what, String opening, Transfer.Body body) {
+        transfer = new Transfer(this, what, opening, body).start();
+        return Reply.NONE;
+    }
+
+    private Reply noData() { return Reply.of(425, "Use PORT, PASV, EPRT or EPSV first."); }
+
+    private Reply retr(String path) {
+        if (!data.ready()) return noData();
+        long offset = rest;
+        rest = 0;
+        boolean asc = ascii;
+        return file(() -> {
+            Target t = target(path);
+            if (!Files.isRegularFile(t.real())) return Reply.of(550, "Not a plain file.");
+            FileChannel f = FileChannel.open(t.real(), READ);
+            long size = f.size();
+            if (offset > size) {
+                f.close();
+                return Reply.of(554, "REST " + offset + " is past the end of the file (" + size + " bytes).");
+            }
+            String opening = "Opening " + (asc ? "ASCII" : "BINARY") + " mode data connection for " + t.virtual() + " (" + size + " bytes).";
+            return startTransfer("RETR " + t.virtual(), opening, tr -> {
+                try (f; SocketChannel ch = tr.open()) {
+                    tr.send(f, offset, ch, asc);
+                }
+            });
+        });
+    }
+
+    /**
+     * STOR, APPE and STOU. A new file is written in place, so a broken upload can be resumed (REST
+     * + STOR, or APPE); REST and APPE write in place; replacing an existing file goes through a
+     * temporary file beside it and an atomic rename, so a failed upload leaves the old file whole.
+     * A file being uploaded is busy: no other upload, DELE or rename touches it (450).
+     */
+    private Reply stor(String path, boolean append, boolean unique) {
+        if (!data.ready()) return noData();
+        long offset = rest;
+        rest = 0;
+        boolean asc = ascii;
+        return file(() -> {
+            Target t = target(unique ? "ftp-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16) : path);
+            Path real = t.real();
+            if (Files.isDirectory(real)) return Reply.of(550, "Is a directory.");
+            if (!server.claim(real)) return busy();
+            boolean handedOver = false;                        // after that the transfer thread releases the claim
+            try {
+                boolean exists = Files.exists(real);
+                long start = append && exists ? Files.size(real) : offset;
+                if (start > (exists ? Files.size(real) : 0))
+                    return Reply.of(554, "REST " + offset + " is past the end of the file.");
+                boolean inPlace = append || offset > 0 || !exists;
+                Path written = inPlace ? real : real.resolveSibling("." + real.getFileName() + ".upload-"
+                    + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16));
+                FileChannel f = FileChannel.open(written, inPlace && exists ? CREATE : CREATE_NEW, WRITE);
+                if (inPlace && !append && exists) f.truncate(start);
+                f.position(start);
+                String opening = unique ? "FILE: " + t.virtual().substring(t.virtual().lastIndexOf('/') + 1)
+                                        : "Opening " + (asc ? "ASCII" : "BINARY") + " mode data connection for " + t.virtual() + ".";
+                Reply r = startTransfer((unique ? "STOU " : append ? "APPE " : "STOR ") + t.virtual(), opening,
+                    tr -> upload(tr, f, real, written, exists, start, asc));
+                handedOver = true;
+                return r;
+            } finally {
+                if (!handedOver) server.release(real);
+            }
+        });
+    }
+
+    private void upload(Transfer tr, FileChannel f, Path real, Path written, boolean existed, long start, boolean asc) throws IOException {
+        boolean ok = false;
+        try {
+            try (f; SocketChannel ch = tr.open()) {
+                tr.receive(ch, f, asc, config.maxUploadSize());
+                ok = true;
+            } catch (Transfer.Failed e) {
+                if (e.reply.code() == 552 && written == real) {      // over the limit: undo what this upload wrote
+                    if (existed) {
+                        try (FileChannel c = FileChannel.open(real, WRITE)) { c.truncate(start); }
+                    } else Files.deleteIfExists(real);
+                }
+                throw e;
+            }
+            if (written != real) {
+                try {
+                    move(written, real);
+                } catch (IOException e) {
+                    throw new Transfer.Failed(451, "Could not replace the old file; it is unchanged.", e);
+                }
+            }
+        } finally {
+            if (!ok && written != real) Files.deleteIfExists(written);   // the old file stays as it was
+            server.release(real);
+        }
+    }
+
+    private Reply list(String path, Listing.Form form) {
+        if (!data.ready()) return noData();
+        rest = 0;
+        return file(() -> {
+            Target t = target(path == null ? "." : path);
+            BasicFileAttributes a = Files.readAttributes(t.real(), BasicFileAttributes.class);
+            if (form == Listing.Form.MLSD && !a.isDirectory()) return Reply.of(501, "Not a directory; use MLST.");   // RFC 3659 §7.2
+            PathJail j = jail;
+            boolean w = account.write();
+            Set<String> fs = facts;
+            return startTransfer(form + " " + t.virtual(), "Opening ASCII mode data connection for file list.", tr -> {
+                try (SocketChannel ch = tr.open()) {
+                    Writer out = new BufferedWriter(new OutputStreamWriter(tr.output(ch), StandardCharsets.UTF_8), 16 * 1024);
+                    Listing.write(t.real(), form, j, w, fs, out);
+                    out.flush();
+                }
+            });
+        });
+    }
+
+    private Reply mlst(Target t) throws IOException {
+        BasicFileAttributes a = Files.readAttributes(t.real(), BasicFileAttributes.class);
+        // RFC 3659 §7.2: the facts line starts with one space, then facts, a space and the path
+        return Reply.of(250, "Listing " + t.virtual() + "\n " + Listing.facts(t.real(), a, account.write(), facts) + " " + t.virtual() + "\nEnd.");
+    }
+
+    /** RFC 959 §4.1.3: 426 for the aborted transfer, then 226 for the ABOR itself. */
+    private Reply abor() throws IOException, InterruptedException {
+        Transfer t = transfer;
+        if (t == null) {
+            data.close();
+            return Reply.of(225, "No transfer to abort.");
+        }
+        boolean aborted = t.abort();
+        t.join();
+        if (aborted) control.reply(426, "Transfer aborted.");
+        return Reply.of(226, "ABOR successful.");
+    }
+
+    // ---- information ----
+
+    private Reply stat(String path) throws IOException {
+        Transfer t = transfer;
+        if (path == null && t != null) return Reply.of(213, "Transferring " + t.what() + ": " + t.bytes() + " bytes so far.");
+        if (path == null) {
+            return Reply.of(211, "FTP server status:\n Connected from " + peer.getHostAddress()
+                + "\n " + (jail == null ? "Not logged in" : "Logged in as " + account.name())
+                + "\n TYPE: " + (ascii ? "ASCII" : "BINARY") + "; STRUcture: File; transfer MODE: Stream"
+                + "\n " + (data.ready() ? "Data connection ready" : "No data connection")
+                + "\nEnd of status.");
+        }
+        Reply r = file(() -> {
+            Target target = target(path);
+            Files.readAttributes(target.real(), BasicFileAttributes.class);
+            control.replyLines(213, "Status of " + target.virtual() + ":",
+                out -> Listing.write(target.real(), Listing.Form.LIST, jail, account.write(), facts, out), "End of status.");
+            return Reply.NONE;
+        });
+        return r;
+    }
+
+    private static Reply help(String verb) {
+        if (verb == null) {
+            StringBuilder b = new StringBuilder("The following commands are recognized:");
+            int i = 0;
+            for (String v : Command.VERBS.keySet()) b.append(i++ % 10 == 0 ? "\n " : " ").append(String.format("%-5s", v));
+            return Reply.of(214, b.append("\nHelp OK.").toString());
+        }
+        String h = Command.VERBS.get(verb);
+        return h == null ? Reply.of(502, "Unknown command " + verb + ".") : Reply.of(214, "Syntax: " + h);
+    }
+
+    private Reply feat() {
+        String mlst = Listing.FACTS.stream().map(f -> f + (facts.contains(f) ? "*;" : ";")).collect(Collectors.joining());
+        return Reply.of(211, "Features:\n UTF8\n MLST " + mlst + "\n SIZE\n MDTM\n MFMT\n REST STREAM"
+            + "\n EPSV\n EPRT\n TVFS\n HOST\nEnd.");
+    }
+}

@@ -1,0 +1,235 @@
+package ftp;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One data transfer on its own virtual thread. It owns its file and socket, and sends exactly one
+ * final reply (226, 425, 426, 451 or 552), unless ABOR got there first: then ABOR answers
+ * (RFC 959 §4.1.3) and this thread stays silent. The copy loops live here too: zero-copy
+ * (sendfile) for binary RETR, a reused buffer for everything else, ASCII line-end conversion.
+ */
+final class Transfer implements Runnable {
+    /** The work: opens the data connection with {@link #open}, copies, cleans up. {@link Failed} picks the reply. */
+    interface Body {
+        void run(Transfer t) throws IOException;
+    }
+
+    /** Ends a transfer with a specific reply: 451 for a local error, 552 for a size limit. */
+    static final class Failed extends IOException {
+        final Reply reply;
+        Failed(int code, String text, Throwable cause) {
+            super(text, cause);
+            reply = Reply.of(code, text);
+        }
+    }
+
+    private static final int RUNNING = 0, DONE = 1, ABORTED = 2;
+    static final int BUFFER = 256 * 1024;
+    private static final long CHUNK = 4L << 20;     // sendfile chunk: progress and ABOR stay responsive
+
+    private final Session session;
+    private final String what;
+    private final String opening;
+    private final Body body;
+    private final AtomicInteger state = new AtomicInteger(RUNNING);
+    private volatile long bytes;
+    private volatile boolean connected;
+    private volatile long progressed = System.nanoTime();
+    private final long started = System.nanoTime();
+    private Thread thread;
+
+    Transfer(Session session, String what, String opening, Body body) {
+        this.session = session;
+        this.what = what;
+        this.opening = opening;
+        this.body = body;
+    }
+
+    Transfer start() {
+        thread = Thread.ofVirtual().name("ftp-transfer").start(this);
+        return this;
+    }
+
+    @Override
+    public void run() {
+        Reply result;
+        try {
+            session.control().reply(150, opening);
+            try {
+                body.run(this);
+                result = Reply.of(226, "Transfer complete.");
+            } catch (Failed f) {
+                result = f.reply;
+            } catch (IOException e) {
+                result = bytes == 0 && !connected ? Reply.of(425, "Can't open data connection.")
+                                                  : Reply.of(426, "Connection closed; transfer aborted.");
+            }
+        } catch (IOException controlGone) {
+            result = Reply.of(426, "Connection closed; transfer aborted.");
+        } catch (RuntimeException e) {
+            session.log(System.Logger.Level.ERROR, "transfer of " + what + " failed: " + e);
+            result = Reply.of(451, "Local error; transfer aborted.");
+        } finally {
+            session.data().close();
+        }
+        boolean aborted = !state.compareAndSet(RUNNING, DONE);
+        session.log(System.Logger.Level.INFO, String.format("transfer %s %d bytes %d ms %s", what, bytes,
+            (System.nanoTime() - started) / 1_000_000, aborted ? "aborted" : result.code() == 226 ? "ok" : "failed " + result.code()));
+        session.transferEnded(this, aborted ? null : result);
+    }
+
+    /** The data connection (accepted or connected now); the body closes it. */
+    SocketChannel open() throws IOException {
+        SocketChannel c = session.data().connect();
+        connected = true;
+        progressed = System.nanoTime();
+        return c;
+    }
+
+    /** A stream onto the data connection that counts bytes, for progress and the stall watchdog. */
+    OutputStream output(SocketChannel ch) throws IOException {
+        OutputStream raw = ch.socket().getOutputStream();
+        return new OutputStream() {
+            @Override public void write(int b) throws IOException { raw.write(b); moved(1); }
+            @Override public void write(byte[] b, int off, int len) throws IOException { raw.write(b, off, len); moved(len); }
+            @Override public void flush() throws IOException { raw.flush(); }
+        };
+    }
+
+    /** ABOR: true when the transfer was still running (then the caller sends 426 + 226). */
+    boolean abort() {
+        if (!state.compareAndSet(RUNNING, ABORTED)) return false;
+        session.data().close();
+        return true;
+    }
+
+    /** The watchdog's verdict on a data connection that has not moved for too long. */
+    void stall() {
+        session.log(System.Logger.Level.WARNING, "transfer of " + what + " stalled; closing its data connection");
+        session.data().close();
+    }
+
+    void join() throws InterruptedException { thread.join(); }
+
+    long bytes() { return bytes; }
+
+    String what() { return what; }
+
+    boolean stalled(long now, long nanos) { return nanos > 0 && now - progressed > nanos; }
+
+    private void moved(long n) {
+        bytes += n;
+        progressed = System.nanoTime();
+    }
+
+    // ---- copy loops ----
+
+    /** File → socket from {@code pos}: sendfile when binary and the socket is a plain channel. */
+    void send(FileChannel file, long pos, SocketChannel out, boolean ascii) throws IOException {
+        if (!ascii) {
+            long size = file.size();
+            while (pos < size) {
+                long n = file.transferTo(pos, Math.min(CHUNK, size - pos), out);
+                if (n <= 0 && pos < file.size()) n = copyChunk(file, pos, out);   // some channels refuse transferTo
+                if (n <= 0) break;
+                pos += n;
+                moved(n);
+            }
+            return;
+        }
+        ByteBuffer in = ByteBuffer.allocate(BUFFER);
+        byte[] conv = new byte[BUFFER * 2];
+        OutputStream os = out.socket().getOutputStream();
+        int prev = -1;
+        file.position(pos);
+        while (true) {
+            in.clear();
+            int n = read(file, in);
+            if (n < 0) break;
+            int m = 0;
+            for (int i = 0; i < n; i++) {
+                byte b = in.get(i);
+                if (b == '\n' && prev != '\r') conv[m++] = '\r';   // LF → CRLF; an existing CRLF passes
+                conv[m++] = b;
+                prev = b;
+            }
+            os.write(conv, 0, m);
+            moved(n);
+        }
+    }
+
+    private long copyChunk(FileChannel file, long pos, SocketChannel out) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate((int) Math.min(BUFFER, file.size() - pos));
+        file.read(b, pos);
+        b.flip();
+        long n = b.remaining();
+        while (b.hasRemaining()) out.write(b);
+        return n;
+    }
+
+    /**
+     * Socket → file at its current position, at most {@code limit} bytes in total (0: none); ASCII
+     * turns CRLF into LF. Local write errors become 451, the limit 552; the socket's own errors 426.
+     */
+    long receive(SocketChannel in, FileChannel file, boolean ascii, long limit) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocateDirect(BUFFER);
+        byte[] conv = ascii ? new byte[BUFFER] : null;
+        boolean cr = false;
+        long written = 0;
+        InputStream is = ascii ? in.socket().getInputStream() : null;
+        while (true) {
+            buf.clear();
+            int n;
+            if (ascii) {
+                int r = is.read(conv, 0, conv.length - 1);   // a carried CR may add one byte
+                if (r < 0) break;
+                n = r;
+                int m = 0;
+                for (int i = 0; i < r; i++) {
+                    byte b = conv[i];
+                    if (cr && b != '\n') buf.put((byte) '\r');
+                    cr = b == '\r';
+                    if (!cr) buf.put(b);
+                }
+                buf.flip();
+            } else {
+                n = in.read(buf);
+                if (n < 0) break;
+                buf.flip();
+            }
+            moved(n);
+            written += writeAll(file, buf, written, limit);
+        }
+        if (cr) {
+            buf.clear();
+            buf.put((byte) '\r').flip();
+            written += writeAll(file, buf, written, limit);
+        }
+        return written;
+    }
+
+    private static long writeAll(FileChannel file, ByteBuffer buf, long written, long limit) throws IOException {
+        int n = buf.remaining();
+        if (limit > 0 && written + n > limit) throw new Failed(552, "Upload exceeds the size limit; aborted.", null);
+        try {
+            while (buf.hasRemaining()) file.write(buf);
+        } catch (IOException e) {
+            throw new Failed(451, "Local write error; transfer aborted.", e);
+        }
+        return n;
+    }
+
+    private static int read(FileChannel file, ByteBuffer b) throws IOException {
+        try {
+            return file.read(b);
+        } catch (IOException e) {
+            throw new Failed(451, "Local read error; transfer aborted.", e);
+        }
+    }
+}

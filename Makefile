@@ -20,8 +20,9 @@ $(JAR): $(SOURCES)
 run: $(JAR)
 	$(JAVA) -jar $(JAR) -c ftp.config.properties $(ARGS)
 
+# Not quiet: Surefire's "Tests run:" summary is what CI reads.
 test:
-	$(MVN) test
+	mvn -B -ntp test
 
 clean:
 	$(MVN) clean

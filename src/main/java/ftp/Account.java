@@ -4,8 +4,11 @@ import java.nio.file.Path;
 
 /**
  * One user: a name, a password (plain text, or a PBKDF2 value from --hash-password; null for
- * anonymous, which takes any password), a home directory on any FileSystem, and the write right.
+ * anonymous, which takes any password), a home directory on any FileSystem, the write right, and
+ * whether it may log in only over TLS (user.NAME.tls.required).
  */
-record Account(String name, String password, Path home, boolean write) {
+record Account(String name, String password, Path home, boolean write, boolean tlsRequired) {
+    Account(String name, String password, Path home, boolean write) { this(name, password, home, write, false); }
+
     @Override public String toString() { return "Account[" + name + ", home=" + home + ", write=" + write + "]"; }
 }

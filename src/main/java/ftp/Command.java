@@ -16,7 +16,8 @@ import java.util.Map;
 
 /**
  * One client line, parsed and validated once. Every verb is a record; the facts about a verb live
- * on its type: {@link PreLogin} (allowed before login), {@link Write} (needs the write right),
+ * on its type: {@link PreLogin} (allowed before login), {@link Login} (USER and PASS: refused in
+ * clear text when TLS is required), {@link Write} (needs the write right),
  * {@link Data} (opens a data connection, runs on a transfer thread), {@link Urgent} (answered
  * while a transfer runs). Aliases (XPWD, XMKD, XCUP, APPE, EPRT, …) are resolved here.
  */
@@ -27,10 +28,11 @@ sealed interface Command {
     sealed interface Write extends Command {}
     sealed interface Data extends Command {}
     sealed interface Urgent extends Command {}
+    sealed interface Login extends PreLogin {}                          // refused in clear when TLS is required
 
     // Access control (RFC 959 §4.1.1)
-    record User(String name) implements PreLogin {}
-    record Pass(String password) implements PreLogin {
+    record User(String name) implements Login {}
+    record Pass(String password) implements Login {
         @Override public String toString() { return "Pass[***]"; }   // never log a password
     }
     record Acct(String info) implements PreLogin {}
@@ -41,7 +43,7 @@ sealed interface Command {
     record Auth(String mechanism) implements PreLogin {}
     record Pbsz(long size) implements PreLogin {}
     record Prot(char level) implements PreLogin {}
-    record Ccc() implements Command {}
+    record Ccc() implements PreLogin {}
     // Directories and files
     record Cwd(String path) implements Command {}
     record Cdup() implements Command {}

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -32,6 +33,8 @@ record Config(
     Duration failureDelay, int loginMaxFailures, Duration loginBan,
     long maxUploadSize,
     Account anonymous, Map<String, Account> users,
+    Path tlsCertificate, Path tlsKey, String tlsKeyPassword, List<String> tlsProtocols,
+    boolean tlsRequired, int tlsImplicitPort, boolean tlsRequireSessionReuse,
     String source) {
 
     /** A configuration error: {@code key} names what to fix. */
@@ -43,8 +46,10 @@ record Config(
         "port", "address", "max.connections", "max.connections.per.ip", "idle.timeout", "login.timeout",
         "data.timeout", "passive.ports", "passive.address", "log.file", "login.failure.delay",
         "login.max.failures", "login.ban.seconds", "max.upload.size",
-        "anonymous", "anonymous.home", "anonymous.write");
-    private static final Pattern USER_KEY = Pattern.compile("user\\.([^.]+)\\.(password|home|write)");
+        "anonymous", "anonymous.home", "anonymous.write",
+        "tls.certificate", "tls.key", "tls.key.password", "tls.protocols", "tls.required", "tls.implicit.port",
+        "tls.require.session.reuse");
+    private static final Pattern USER_KEY = Pattern.compile("user\\.([^.]+)\\.(password|home|write|tls\\.required)");
 
     /** The shipped ftp.config.properties, built into the jar: what runs when there is no file. */
     static Config embedded(Path root) throws Bad {
@@ -87,7 +92,8 @@ record Config(
             if (u.get("password").startsWith("pbkdf2-") && !Accounts.isHash(u.get("password")))
                 throw new Bad(prefix + "password", "a damaged hash: paste the whole line --hash-password printed");
             users.put(name, new Account(name, u.get("password"), v.directory(prefix + "home", u.get("home")),
-                v.bool(prefix + "write", u.getOrDefault("write", "false"))));
+                v.bool(prefix + "write", u.getOrDefault("write", "false")),
+                v.bool(prefix + "tls.required", u.getOrDefault("tls.required", "false"))));
         }
         Account anonymous = v.bool("anonymous", p.getProperty("anonymous", "false"))
             ? new Account("anonymous", null, v.directory("anonymous.home", p.getProperty("anonymous.home", ".").strip()),
@@ -95,6 +101,10 @@ record Config(
             : null;
         int[] range = v.range("passive.ports");
         String log = p.getProperty("log.file", "").strip();
+        Path cert = v.file("tls.certificate"), key = v.file("tls.key");
+        boolean tlsRequired = v.bool("tls.required", p.getProperty("tls.required", "false"));
+        if (cert == null && (tlsRequired || !v.get("tls.implicit.port").isEmpty()))
+            throw new Bad("tls.certificate", "needed by tls.required and tls.implicit.port");
         return new Config(
             v.integer("port", 2121, 0, 65535), v.address("address"),
             v.integer("max.connections", 500, 1, 1_000_000), v.integer("max.connections.per.ip", 20, 1, 1_000_000),
@@ -104,22 +114,29 @@ record Config(
             v.seconds("login.failure.delay", 1), v.integer("login.max.failures", 10, 1, 1_000_000),
             v.seconds("login.ban.seconds", 600),
             v.size("max.upload.size"),
-            anonymous, Map.copyOf(users), source);
+            anonymous, Map.copyOf(users),
+            cert, key, p.getProperty("tls.key.password", ""), v.protocols("tls.protocols"),
+            tlsRequired, v.integer("tls.implicit.port", -1, 0, 65535),
+            v.bool("tls.require.session.reuse", p.getProperty("tls.require.session.reuse", "false")),
+            source);
     }
 
     Config withPort(int newPort) {
         return new Config(newPort, address, maxConnections, maxConnectionsPerIp, idleTimeout, loginTimeout, dataTimeout,
             passiveMin, passiveMax, passiveAddress, logFile, failureDelay, loginMaxFailures, loginBan, maxUploadSize,
-            anonymous, users, source);
+            anonymous, users, tlsCertificate, tlsKey, tlsKeyPassword, tlsProtocols, tlsRequired, tlsImplicitPort,
+            tlsRequireSessionReuse, source);
     }
 
     /** For embedders: add or replace an account, whose home may be on any FileSystem. */
     Config withAccount(Account a) {
+        boolean anon = a.name().equals("anonymous");
         Map<String, Account> m = new LinkedHashMap<>(users);
-        m.put(a.name(), a);
+        if (!anon) m.put(a.name(), a);
         return new Config(port, address, maxConnections, maxConnectionsPerIp, idleTimeout, loginTimeout, dataTimeout,
             passiveMin, passiveMax, passiveAddress, logFile, failureDelay, loginMaxFailures, loginBan, maxUploadSize,
-            a.name().equals("anonymous") ? a : anonymous, a.name().equals("anonymous") ? users : Map.copyOf(m), source);
+            anon ? a : anonymous, Map.copyOf(m), tlsCertificate, tlsKey, tlsKeyPassword, tlsProtocols, tlsRequired,
+            tlsImplicitPort, tlsRequireSessionReuse, source);
     }
 
     /** Typed reads of single keys; each failure names its key. */
@@ -186,6 +203,26 @@ record Config(
             } catch (UnknownHostException e) {
                 throw new Bad(key, "not an address of this machine: '" + s + "'");
             }
+        }
+
+        Path file(String key) throws Bad {
+            String s = get(key);
+            if (s.isEmpty()) return null;
+            Path f = Path.of(s);
+            if (!Files.isReadable(f)) throw new Bad(key, "cannot read " + f);
+            return f;
+        }
+
+        List<String> protocols(String key) throws Bad {
+            String s = get(key);
+            List<String> l = java.util.Arrays.stream((s.isEmpty() ? "TLSv1.2,TLSv1.3" : s).split("[,\\s]+")).filter(x -> !x.isEmpty()).toList();
+            try {
+                List<String> known = List.of(javax.net.ssl.SSLContext.getDefault().getSupportedSSLParameters().getProtocols());
+                for (String x : l) if (!known.contains(x)) throw new Bad(key, "unknown protocol " + x + "; this JDK has " + known);
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new Bad(key, "this JDK has no TLS");
+            }
+            return l;
         }
 
         Path directory(String key, String s) throws Bad {

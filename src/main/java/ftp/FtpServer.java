@@ -24,17 +24,27 @@ final class FtpServer implements AutoCloseable {
 
     private final Config config;
     private final Guard guard;
+    private final Tls tls;                       // null without tls.certificate
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final Set<Path> uploading = ConcurrentHashMap.newKeySet();
     private final AtomicInteger ids = new AtomicInteger();
     private ServerSocketChannel listener;
+    private ServerSocketChannel implicitListener;  // tls.implicit.port (RFC 4217 §2: implicit FTPS, usually 990)
     private Thread acceptor;
     private volatile boolean stopping;
 
+    /** Throws IllegalArgumentException (naming the key) when the TLS certificate can't be used. */
     FtpServer(Config config) {
         this.config = config;
         this.guard = new Guard(config);
+        try {
+            this.tls = Tls.load(config);
+        } catch (Config.Bad e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
     }
+
+    Tls tls() { return tls; }
 
     Config config() { return config; }
 
@@ -45,10 +55,27 @@ final class FtpServer implements AutoCloseable {
         listener = ServerSocketChannel.open();
         listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
         listener.bind(new InetSocketAddress(config.address(), config.port()), 1024);
-        acceptor = Thread.ofPlatform().name("ftp-accept").start(this::acceptLoop);
+        if (tls != null && config.tlsImplicitPort() >= 0) {
+            implicitListener = ServerSocketChannel.open();
+            implicitListener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            implicitListener.bind(new InetSocketAddress(config.address(), config.tlsImplicitPort()), 1024);
+            Thread.ofPlatform().name("ftp-accept-tls").start(() -> acceptLoop(implicitListener, true));
+            LOG.log(System.Logger.Level.INFO, "implicit FTPS on port " + implicitPort());
+        }
+        acceptor = Thread.ofPlatform().name("ftp-accept").start(() -> acceptLoop(listener, false));
         Thread.ofVirtual().name("ftp-watchdog").start(this::watchLoop);
-        LOG.log(System.Logger.Level.INFO, "listening on " + address().getHostAddress() + " port " + port());
+        LOG.log(System.Logger.Level.INFO, "listening on " + address().getHostAddress() + " port " + port()
+            + (tls == null ? "" : " (explicit FTPS: AUTH TLS)"));
         return this;
+    }
+
+    /** The implicit FTPS port, or -1. */
+    int implicitPort() {
+        try {
+            return implicitListener == null ? -1 : ((InetSocketAddress) implicitListener.getLocalAddress()).getPort();
+        } catch (IOException e) {
+            return -1;
+        }
     }
 
     int port() { return ((InetSocketAddress) localAddress()).getPort(); }
@@ -66,11 +93,11 @@ final class FtpServer implements AutoCloseable {
     /** Blocks until the server has stopped accepting. */
     void await() throws InterruptedException { acceptor.join(); }
 
-    private void acceptLoop() {
+    private void acceptLoop(ServerSocketChannel from, boolean implicitTls) {
         while (!stopping) {
             SocketChannel ch;
             try {
-                ch = listener.accept();
+                ch = from.accept();
             } catch (ClosedChannelException e) {
                 break;
             } catch (IOException e) {
@@ -78,11 +105,11 @@ final class FtpServer implements AutoCloseable {
                 sleep(100);
                 continue;
             }
-            admit(ch);
+            admit(ch, implicitTls);
         }
     }
 
-    private void admit(SocketChannel ch) {
+    private void admit(SocketChannel ch, boolean implicitTls) {
         InetAddress ip;
         try {
             ip = DataChannel.unmap(((InetSocketAddress) ch.getRemoteAddress()).getAddress());
@@ -102,7 +129,7 @@ final class FtpServer implements AutoCloseable {
             return;
         }
         try {
-            Session s = new Session(this, new ControlChannel(ch.socket()), ids.incrementAndGet());
+            Session s = new Session(this, new ControlChannel(ch.socket()), ids.incrementAndGet(), implicitTls);
             sessions.add(s);
             Thread.ofVirtual().start(s);
         } catch (IOException | RuntimeException | OutOfMemoryError e) {
@@ -141,6 +168,7 @@ final class FtpServer implements AutoCloseable {
     public void close() {
         stopping = true;
         close(listener);
+        close(implicitListener);
         for (Session s : sessions) s.shutdown();
     }
 

@@ -87,7 +87,13 @@ public final class Main {
         if (config.anonymous() != null)
             log.log(System.Logger.Level.INFO, "anonymous users get " + config.anonymous().home() + (config.anonymous().write() ? " (read-write)" : " (read-only)"));
         if (config.anonymous() == null && config.users().isEmpty()) log.log(System.Logger.Level.WARNING, "no accounts: nobody can log in");
-        FtpServer server = new FtpServer(config);
+        FtpServer server;
+        try {
+            server = new FtpServer(config);
+        } catch (IllegalArgumentException e) {
+            System.err.println("ftp-server: config: " + e.getMessage());
+            return 2;
+        }
         try {
             server.start();
         } catch (IOException e) {

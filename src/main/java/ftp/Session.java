@@ -14,7 +14,6 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.FileChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -64,6 +63,9 @@ final class Session implements Runnable {
     private boolean epsvAll;
     private Set<String> facts = Set.copyOf(Listing.FACTS);
     private boolean closing;
+    private final boolean implicitTls;          // arrived on tls.implicit.port: TLS from the first byte
+    private javax.net.ssl.SSLSocket secure;     // the control connection after AUTH TLS (or implicit)
+    private volatile char prot = 'C';           // RFC 4217 §9: C clear, P private data connections
     private volatile Transfer transfer;
     private volatile long deadline = NEVER;     // nanoTime when the watchdog ends a silent session
 
@@ -73,8 +75,9 @@ final class Session implements Runnable {
     @FunctionalInterface
     private interface FileAction { Reply run() throws IOException; }
 
-    Session(FtpServer server, ControlChannel control, int id) {
+    Session(FtpServer server, ControlChannel control, int id, boolean implicitTls) {
         this.server = server;
+        this.implicitTls = implicitTls;
         this.config = server.config();
         this.control = control;
         this.id = id;
@@ -95,7 +98,12 @@ final class Session implements Runnable {
     @Override
     public void run() {
         try (control) {
-            log(System.Logger.Level.INFO, "connected");
+            log(System.Logger.Level.INFO, "connected" + (implicitTls ? " (implicit TLS)" : ""));
+            if (implicitTls) {
+                arm();                                  // the watchdog bounds the handshake too
+                startTls();
+                prot = 'P';                             // implicit FTPS protects data by default
+            }
             control.reply(220, "FTP server ready.");
             while (!closing) {
                 arm();
@@ -194,6 +202,8 @@ final class Session implements Runnable {
             case Refused r -> Reply.of(r.code(), r.why());
             case Command x when x.needsLogin() && jail == null -> Reply.of(530, "Please log in with USER and PASS.");
             case Write w when !account.write() -> Reply.of(550, "Permission denied: this account is read-only.");
+            case Data d when secureDataRequired() && prot != 'P' -> Reply.of(521, "Data connections must be protected: send PROT P.");
+            case Login l when tlsRequired() && secure == null -> Reply.of(530, "TLS required: send AUTH TLS first.");
             // access control
             case User u -> user(u.name());
             case Pass p -> pass(p.password());
@@ -209,10 +219,10 @@ final class Session implements Runnable {
             }
             case Host h -> jail != null || pendingUser != null
                 ? Reply.of(503, "HOST must come before USER.") : Reply.of(220, "Host accepted.");   // RFC 7151 §3
-            case Auth a -> Reply.of(502, "TLS is not configured on this server.");
-            case Pbsz p -> Reply.of(503, "PBSZ needs AUTH TLS first.");
-            case Prot p -> Reply.of(503, "PROT needs AUTH TLS first.");
-            case Ccc x -> Reply.of(502, "TLS is not configured on this server.");
+            case Auth a -> auth(a.mechanism());
+            case Pbsz p -> secure == null ? Reply.of(503, "PBSZ needs AUTH TLS first.") : Reply.of(200, "PBSZ=0");
+            case Prot p -> prot(p.level());
+            case Ccc x -> Reply.of(server.tls() == null ? 502 : 534, "CCC refused: the control connection stays encrypted.");
             // directories and files
             case Cwd x -> cwd(x.path(), 250);
             case Cdup x -> cwd("..", 200);
@@ -298,6 +308,11 @@ final class Session implements Runnable {
                 log(System.Logger.Level.ERROR, "home of " + name + " unavailable: " + e);
                 return Reply.of(530, "Login failed: home directory unavailable.");
             }
+            if (a.tlsRequired() && secure == null) {
+                jail = null;
+                log(System.Logger.Level.WARNING, "login refused without TLS: user '" + Reply.safe(name) + "'");
+                return Reply.of(530, "This account requires TLS: send AUTH TLS first.");
+            }
             account = a;
             cwd = "/";
             log(System.Logger.Level.INFO, "login ok: user '" + Reply.safe(name) + "'");
@@ -314,6 +329,50 @@ final class Session implements Runnable {
             return Reply.of(421, "Too many failed logins; closing.");
         }
         return Reply.of(530, "Login incorrect.");
+    }
+
+    // ---- TLS (RFC 4217) ----
+
+    private boolean tlsRequired() { return server.tls() != null && config.tlsRequired(); }
+
+    private boolean secureDataRequired() { return tlsRequired() || (account != null && account.tlsRequired()); }
+
+    boolean protectData() { return prot == 'P'; }
+
+    /** TLS on an accepted data connection, from the same SSLContext (its session cache lets clients resume). */
+    java.net.Socket secureData(java.net.Socket plain) throws IOException {
+        javax.net.ssl.SSLSocket s = server.tls().wrap(plain);
+        if (config.tlsRequireSessionReuse() && !java.util.Arrays.equals(s.getSession().getId(), secure.getSession().getId())) {
+            s.close();
+            log(System.Logger.Level.WARNING, "data connection refused: its TLS session does not resume the control session");
+            throw new IOException("TLS session not reused");
+        }
+        return s;
+    }
+
+    private Reply auth(String mechanism) throws IOException {
+        if (server.tls() == null) return Reply.of(502, "TLS is not configured on this server.");
+        if (secure != null) return Reply.of(503, "Already using TLS.");
+        if (!mechanism.equals("TLS") && !mechanism.equals("SSL") && !mechanism.equals("TLS-C") && !mechanism.equals("TLS-P"))
+            return Reply.of(504, "AUTH TLS or AUTH SSL.");
+        control.reply(234, "AUTH " + mechanism + " ok; start the TLS handshake.");
+        arm();                                           // the watchdog bounds the handshake
+        startTls();
+        return Reply.NONE;
+    }
+
+    /** The handshake; bytes the client pipelined behind AUTH are dropped, never run (CVE-2011-1575). */
+    private void startTls() throws IOException {
+        secure = server.tls().wrap(control.socket());
+        control.upgrade(secure);
+        log(System.Logger.Level.INFO, "TLS " + secure.getSession().getProtocol() + " " + secure.getSession().getCipherSuite());
+    }
+
+    private Reply prot(char level) {
+        if (secure == null) return Reply.of(503, "PROT needs AUTH TLS first.");
+        if (level == 'C' && secureDataRequired()) return Reply.of(534, "PROT C refused: data connections must be protected.");
+        prot = level;
+        return Reply.of(200, "Protection level set to " + level + ".");
     }
 
     private void logout() {
@@ -497,7 +556,7 @@ final class Session implements Runnable {
             }
             String opening = "Opening " + (asc ? "ASCII" : "BINARY") + " mode data connection for " + t.virtual() + " (" + size + " bytes).";
             return startTransfer("RETR " + t.virtual(), opening, tr -> {
-                try (f; SocketChannel ch = tr.open()) {
+                try (f; Transfer.Conn ch = tr.open()) {
                     tr.send(f, offset, ch, asc);
                 }
             });
@@ -547,7 +606,7 @@ final class Session implements Runnable {
     private void upload(Transfer tr, FileChannel f, Path real, Path written, boolean existed, long start, boolean asc) throws IOException {
         boolean ok = false;
         try {
-            try (f; SocketChannel ch = tr.open()) {
+            try (f; Transfer.Conn ch = tr.open()) {
                 tr.receive(ch, f, asc, config.maxUploadSize());
                 ok = true;
             } catch (Transfer.Failed e) {
@@ -582,7 +641,7 @@ final class Session implements Runnable {
             boolean w = account.write();
             Set<String> fs = facts;
             return startTransfer(form + " " + t.virtual(), "Opening ASCII mode data connection for file list.", tr -> {
-                try (SocketChannel ch = tr.open()) {
+                try (Transfer.Conn ch = tr.open()) {
                     Writer out = new BufferedWriter(new OutputStreamWriter(tr.output(ch), StandardCharsets.UTF_8), 16 * 1024);
                     Listing.write(t.real(), form, j, w, fs, out);
                     out.flush();
@@ -646,6 +705,7 @@ final class Session implements Runnable {
     private Reply feat() {
         String mlst = Listing.FACTS.stream().map(f -> f + (facts.contains(f) ? "*;" : ";")).collect(Collectors.joining());
         return Reply.of(211, "Features:\n UTF8\n MLST " + mlst + "\n SIZE\n MDTM\n MFMT\n REST STREAM"
+            + (server.tls() == null ? "" : "\n AUTH TLS\n PBSZ\n PROT")
             + "\n EPSV\n EPRT\n TVFS\n HOST\nEnd.");
     }
 }

@@ -84,17 +84,31 @@ final class Transfer implements Runnable {
         session.transferEnded(this, aborted ? null : result);
     }
 
-    /** The data connection (accepted or connected now); the body closes it. */
-    SocketChannel open() throws IOException {
+    /**
+     * An open data connection: a plain channel (zero-copy possible), or a TLS socket layered on it
+     * after PROT P (RFC 4217 §9), when {@code channel} is null.
+     */
+    record Conn(java.net.Socket socket, SocketChannel channel) implements java.io.Closeable {
+        @Override public void close() throws IOException { socket.close(); }   // TLS: close_notify first
+    }
+
+    /** The data connection (accepted or connected now, then TLS if PROT P); the body closes it. */
+    Conn open() throws IOException {
         SocketChannel c = session.data().connect();
-        connected = true;
         progressed = System.nanoTime();
-        return c;
+        try {
+            Conn conn = session.protectData() ? new Conn(session.secureData(c.socket()), null) : new Conn(c.socket(), c);
+            connected = true;
+            return conn;
+        } catch (IOException e) {
+            c.close();
+            throw e;
+        }
     }
 
     /** A stream onto the data connection that counts bytes, for progress and the stall watchdog. */
-    OutputStream output(SocketChannel ch) throws IOException {
-        OutputStream raw = ch.socket().getOutputStream();
+    OutputStream output(Conn conn) throws IOException {
+        OutputStream raw = conn.socket().getOutputStream();
         return new OutputStream() {
             @Override public void write(int b) throws IOException { raw.write(b); moved(1); }
             @Override public void write(byte[] b, int off, int len) throws IOException { raw.write(b, off, len); moved(len); }
@@ -131,8 +145,9 @@ final class Transfer implements Runnable {
     // ---- copy loops ----
 
     /** File → socket from {@code pos}: sendfile when binary and the socket is a plain channel. */
-    void send(FileChannel file, long pos, SocketChannel out, boolean ascii) throws IOException {
-        if (!ascii) {
+    void send(FileChannel file, long pos, Conn conn, boolean ascii) throws IOException {
+        SocketChannel out = conn.channel();
+        if (!ascii && out != null) {
             long size = file.size();
             while (pos < size) {
                 long n = file.transferTo(pos, Math.min(CHUNK, size - pos), out);
@@ -145,7 +160,7 @@ final class Transfer implements Runnable {
         }
         ByteBuffer in = ByteBuffer.allocate(BUFFER);
         byte[] conv = new byte[BUFFER * 2];
-        OutputStream os = out.socket().getOutputStream();
+        OutputStream os = conn.socket().getOutputStream();
         int prev = -1;
         file.position(pos);
         while (true) {
@@ -155,7 +170,7 @@ final class Transfer implements Runnable {
             int m = 0;
             for (int i = 0; i < n; i++) {
                 byte b = in.get(i);
-                if (b == '\n' && prev != '\r') conv[m++] = '\r';   // LF → CRLF; an existing CRLF passes
+                if (ascii && b == '\n' && prev != '\r') conv[m++] = '\r';   // LF → CRLF; an existing CRLF passes
                 conv[m++] = b;
                 prev = b;
             }
@@ -177,23 +192,28 @@ final class Transfer implements Runnable {
      * Socket → file at its current position, at most {@code limit} bytes in total (0: none); ASCII
      * turns CRLF into LF. Local write errors become 451, the limit 552; the socket's own errors 426.
      */
-    long receive(SocketChannel in, FileChannel file, boolean ascii, long limit) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocateDirect(BUFFER);
-        byte[] conv = ascii ? new byte[BUFFER] : null;
+    long receive(Conn conn, FileChannel file, boolean ascii, long limit) throws IOException {
+        SocketChannel in = conn.channel();
+        boolean stream = ascii || in == null;
+        ByteBuffer buf = stream ? ByteBuffer.allocate(BUFFER) : ByteBuffer.allocateDirect(BUFFER);
+        byte[] conv = stream ? new byte[BUFFER] : null;
         boolean cr = false;
         long written = 0;
-        InputStream is = ascii ? in.socket().getInputStream() : null;
+        InputStream is = stream ? conn.socket().getInputStream() : null;
         while (true) {
             buf.clear();
             int n;
-            if (ascii) {
+            if (stream) {
                 int r = is.read(conv, 0, conv.length - 1);   // a carried CR may add one byte
                 if (r < 0) break;
                 n = r;
-                int m = 0;
                 for (int i = 0; i < r; i++) {
                     byte b = conv[i];
-                    if (cr && b != '\n') buf.put((byte) '\r');
+                    if (!ascii) {
+                        buf.put(b);
+                        continue;
+                    }
+                    if (cr && b != '\n') buf.put((byte) '\r');   // CRLF → LF; a lone CR stays
                     cr = b == '\r';
                     if (!cr) buf.put(b);
                 }

@@ -1,0 +1,205 @@
+package ftp;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * TLS for FTPS (RFC 4217) from the JDK alone: an SSLContext built from a PEM chain and key (as
+ * certbot writes them: PKCS#8, or the traditional RSA and EC forms) or from a PKCS#12 file. When
+ * the files change on disk (a renewal), the next connection gets the new pair; a broken new pair
+ * is logged and the old one kept.
+ */
+final class Tls {
+    private static final System.Logger LOG = System.getLogger("ftp");
+    private static final Pattern PEM = Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----([^-]*)-----END \\1-----");
+
+    static {
+        // RFC 4217 §10 leaves renegotiation open; we refuse it (a DoS lever, CVE-2011-1473). TLS 1.3 has none.
+        System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
+    }
+
+    private final Config config;
+    private volatile SSLContext context;
+    private volatile long stamp;
+
+    private Tls(Config config, SSLContext context, long stamp) {
+        this.config = config;
+        this.context = context;
+        this.stamp = stamp;
+    }
+
+    /** Null when no certificate is configured; throws with one clear message when it can't be read. */
+    static Tls load(Config config) throws Config.Bad {
+        if (config.tlsCertificate() == null) return null;
+        return new Tls(config, context(config), stamp(config));
+    }
+
+    /** A server-side TLS socket over {@code plain}, handshake done. */
+    SSLSocket wrap(Socket plain) throws IOException {
+        reloadIfChanged();
+        SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket(plain, null, plain.getPort(), true);
+        s.setUseClientMode(false);
+        s.setEnabledProtocols(config.tlsProtocols().toArray(String[]::new));
+        s.startHandshake();
+        return s;
+    }
+
+    private void reloadIfChanged() {
+        long now = stamp(config);
+        if (now == stamp) return;
+        stamp = now;
+        try {
+            context = context(config);
+            LOG.log(System.Logger.Level.INFO, "TLS certificate reloaded from " + config.tlsCertificate());
+        } catch (Config.Bad e) {
+            LOG.log(System.Logger.Level.WARNING, "TLS certificate changed but is unusable; keeping the old one: " + e.getMessage());
+        }
+    }
+
+    private static long stamp(Config c) {
+        long s = 0;
+        for (Path p : new Path[] {c.tlsCertificate(), c.tlsKey()}) {
+            try {
+                if (p != null) s = s * 31 + Files.getLastModifiedTime(p).toMillis() * 17 + Files.size(p);
+            } catch (IOException e) {
+                // missing right now (mid-renewal): the next connection looks again
+            }
+        }
+        return s;
+    }
+
+    private static SSLContext context(Config c) throws Config.Bad {
+        try {
+            KeyStore ks;
+            char[] pass = c.tlsKeyPassword().toCharArray();
+            byte[] cert = Files.readAllBytes(c.tlsCertificate());
+            if (!new String(cert, StandardCharsets.ISO_8859_1).contains("-----BEGIN")) {
+                ks = KeyStore.getInstance("PKCS12");                  // binary: PKCS#12
+                ks.load(new java.io.ByteArrayInputStream(cert), pass);
+            } else {
+                if (c.tlsKey() == null) throw new Config.Bad("tls.key", "needed with a PEM tls.certificate");
+                List<Certificate> chain = List.copyOf(CertificateFactory.getInstance("X.509")
+                    .generateCertificates(new java.io.ByteArrayInputStream(cert)));
+                if (chain.isEmpty()) throw new Config.Bad("tls.certificate", "no certificate in " + c.tlsCertificate());
+                PrivateKey key = privateKey(Files.readString(c.tlsKey(), StandardCharsets.ISO_8859_1), c.tlsKey());
+                ks = KeyStore.getInstance("PKCS12");
+                ks.load(null, null);
+                ks.setKeyEntry("server", key, pass, chain.toArray(Certificate[]::new));
+            }
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(ks, pass);
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(kmf.getKeyManagers(), null, null);
+            return ctx;
+        } catch (IOException e) {
+            throw new Config.Bad("tls.certificate", "cannot read " + c.tlsCertificate() + " / " + c.tlsKey() + ": " + e.getMessage());
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new Config.Bad("tls.certificate", "unusable certificate or key: " + e.getMessage());
+        }
+    }
+
+    /** PKCS#8 ("PRIVATE KEY"), PKCS#1 ("RSA PRIVATE KEY") or SEC1 ("EC PRIVATE KEY"). */
+    static PrivateKey privateKey(String pem, Path file) throws Config.Bad, GeneralSecurityException {
+        Matcher m = PEM.matcher(pem);
+        while (m.find()) {
+            String type = m.group(1);
+            byte[] der = Base64.getMimeDecoder().decode(m.group(2));
+            switch (type) {
+                case "PRIVATE KEY" -> {
+                    for (String alg : new String[] {"RSA", "EC", "Ed25519", "Ed448"}) {
+                        try {
+                            return KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(der));
+                        } catch (GeneralSecurityException tryNext) {
+                            // not this algorithm
+                        }
+                    }
+                    throw new Config.Bad("tls.key", "unsupported key algorithm in " + file);
+                }
+                case "RSA PRIVATE KEY" -> {
+                    byte[] alg = Der.seq(Der.oid(new byte[] {42, -122, 72, -122, -9, 13, 1, 1, 1}), new byte[] {5, 0});
+                    return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(Der.pkcs8(alg, der)));
+                }
+                case "EC PRIVATE KEY" -> {
+                    byte[] curve = Der.curveOf(der);
+                    byte[] alg = Der.seq(Der.oid(new byte[] {42, -122, 72, -50, 61, 2, 1}), curve);
+                    return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Der.pkcs8(alg, der)));
+                }
+                case "ENCRYPTED PRIVATE KEY" -> throw new Config.Bad("tls.key", "encrypted PEM keys are not supported; use PKCS#12 with tls.key.password");
+                default -> { /* EC PARAMETERS and the like: skip */ }
+            }
+        }
+        throw new Config.Bad("tls.key", "no private key in " + file);
+    }
+
+    /** Just enough DER to wrap a traditional key into PKCS#8. */
+    private static final class Der {
+        static byte[] tlv(int tag, byte[]... parts) {
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            for (byte[] p : parts) body.writeBytes(p);
+            int n = body.size();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            out.write(tag);
+            if (n < 128) out.write(n);
+            else {
+                byte[] len = java.math.BigInteger.valueOf(n).toByteArray();
+                int skip = len[0] == 0 ? 1 : 0;
+                out.write(0x80 | (len.length - skip));
+                out.write(len, skip, len.length - skip);
+            }
+            out.writeBytes(body.toByteArray());
+            return out.toByteArray();
+        }
+
+        static byte[] seq(byte[]... parts) { return tlv(0x30, parts); }
+
+        static byte[] oid(byte[] body) { return tlv(0x06, body); }
+
+        /** PrivateKeyInfo: version 0, the algorithm, the traditional key as an OCTET STRING. */
+        static byte[] pkcs8(byte[] algorithm, byte[] key) { return seq(new byte[] {2, 1, 0}, algorithm, tlv(0x04, key)); }
+
+        /** The named-curve OID inside an ECPrivateKey's [0] parameters (RFC 5915). */
+        static byte[] curveOf(byte[] sec1) {
+            int[] pos = {0};
+            header(sec1, pos);                              // SEQUENCE
+            while (pos[0] < sec1.length) {
+                int tag = sec1[pos[0]] & 0xff, start = pos[0];
+                int len = header(sec1, pos);
+                if (tag == 0xA0) return Arrays.copyOfRange(sec1, pos[0], pos[0] + len);
+                pos[0] += len;
+                if (pos[0] <= start) break;
+            }
+            throw new IllegalArgumentException("EC key without a named curve");
+        }
+
+        /** Skips tag and length at pos; returns the length. */
+        private static int header(byte[] b, int[] pos) {
+            pos[0]++;
+            int n = b[pos[0]++] & 0xff;
+            if (n < 128) return n;
+            int len = 0;
+            for (int i = 0; i < (n & 0x7f); i++) len = (len << 8) | (b[pos[0]++] & 0xff);
+            return len;
+        }
+    }
+
+}

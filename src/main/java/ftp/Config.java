@@ -216,12 +216,8 @@ record Config(
         List<String> protocols(String key) throws Bad {
             String s = get(key);
             List<String> l = java.util.Arrays.stream((s.isEmpty() ? "TLSv1.2,TLSv1.3" : s).split("[,\\s]+")).filter(x -> !x.isEmpty()).toList();
-            try {
-                List<String> known = List.of(javax.net.ssl.SSLContext.getDefault().getSupportedSSLParameters().getProtocols());
-                for (String x : l) if (!known.contains(x)) throw new Bad(key, "unknown protocol " + x + "; this JDK has " + known);
-            } catch (java.security.NoSuchAlgorithmException e) {
-                throw new Bad(key, "this JDK has no TLS");
-            }
+            List<String> known = Tls.supportedProtocols();
+            for (String x : l) if (!known.contains(x)) throw new Bad(key, "unknown protocol " + x + "; this JDK has " + known);
             return l;
         }
 

@@ -342,12 +342,24 @@ final class Session implements Runnable {
     /** TLS on an accepted data connection, from the same SSLContext (its session cache lets clients resume). */
     java.net.Socket secureData(java.net.Socket plain) throws IOException {
         javax.net.ssl.SSLSocket s = server.tls().wrap(plain);
-        if (config.tlsRequireSessionReuse() && !java.util.Arrays.equals(s.getSession().getId(), secure.getSession().getId())) {
+        if (config.tlsRequireSessionReuse() && !resumes(s.getSession(), secure.getSession())) {
             s.close();
             log(System.Logger.Level.WARNING, "data connection refused: its TLS session does not resume the control session");
             throw new IOException("TLS session not reused");
         }
         return s;
+    }
+
+    /**
+     * vsftpd's require_ssl_reuse: the data connection must resume the control connection's TLS
+     * session, proof that both come from the same client. JSSE has no "resumed" flag: a resumed
+     * TLS 1.2 session keeps its ID; a resumed TLS 1.3 session gets a new ID but inherits the
+     * creation time (ms) of the session it resumes, which a fresh handshake would not share.
+     */
+    static boolean resumes(javax.net.ssl.SSLSession data, javax.net.ssl.SSLSession control) {
+        if (java.util.Arrays.equals(data.getId(), control.getId())) return true;
+        return data.getProtocol().equals("TLSv1.3") && control.getProtocol().equals("TLSv1.3")
+            && data.getCreationTime() == control.getCreationTime() && data.getCipherSuite().equals(control.getCipherSuite());
     }
 
     private Reply auth(String mechanism) throws IOException {

@@ -36,6 +36,9 @@ final class Tls {
     static {
         // RFC 4217 §10 leaves renegotiation open; we refuse it (a DoS lever, CVE-2011-1473). TLS 1.3 has none.
         System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
+        // Without this JSSE reports a TCP close without close_notify as a normal end of stream, and
+        // a truncated upload would get 226 (RFC 4217 §12.2 asks to detect truncation).
+        System.setProperty("com.sun.net.ssl.requireCloseNotify", "true");
     }
 
     private final Config config;
@@ -46,6 +49,15 @@ final class Tls {
         this.config = config;
         this.context = context;
         this.stamp = stamp;
+    }
+
+    /** The protocol names this JDK's TLS knows (for checking tls.protocols). */
+    static List<String> supportedProtocols() {
+        try {
+            return List.of(SSLContext.getDefault().getSupportedSSLParameters().getProtocols());
+        } catch (GeneralSecurityException e) {
+            return List.of();
+        }
     }
 
     /** Null when no certificate is configured; throws with one clear message when it can't be read. */

@@ -35,6 +35,7 @@ record Config(
     Account anonymous, Map<String, Account> users,
     Path tlsCertificate, Path tlsKey, String tlsKeyPassword, List<String> tlsProtocols,
     boolean tlsRequired, int tlsImplicitPort, boolean tlsRequireSessionReuse,
+    Duration shutdownGrace, Path transferLog, long rateDownload, long rateUpload,
     String source) {
 
     /** A configuration error: {@code key} names what to fix. */
@@ -48,8 +49,8 @@ record Config(
         "login.max.failures", "login.ban.seconds", "max.upload.size",
         "anonymous", "anonymous.home", "anonymous.write",
         "tls.certificate", "tls.key", "tls.key.password", "tls.protocols", "tls.required", "tls.implicit.port",
-        "tls.require.session.reuse");
-    private static final Pattern USER_KEY = Pattern.compile("user\\.([^.]+)\\.(password|home|write|tls\\.required)");
+        "tls.require.session.reuse", "shutdown.grace", "transfer.log", "rate.download", "rate.upload");
+    private static final Pattern USER_KEY = Pattern.compile("user\\.([^.]+)\\.(password|home|write|tls\\.required|rate\\.download|rate\\.upload|quota)");
 
     /** The shipped ftp.config.properties, built into the jar: what runs when there is no file. */
     static Config embedded(Path root) throws Bad {
@@ -93,7 +94,9 @@ record Config(
                 throw new Bad(prefix + "password", "a damaged hash: paste the whole line --hash-password printed");
             users.put(name, new Account(name, u.get("password"), v.directory(prefix + "home", u.get("home")),
                 v.bool(prefix + "write", u.getOrDefault("write", "false")),
-                v.bool(prefix + "tls.required", u.getOrDefault("tls.required", "false"))));
+                v.bool(prefix + "tls.required", u.getOrDefault("tls.required", "false")),
+                v.rate(prefix + "rate.download", u.get("rate.download")), v.rate(prefix + "rate.upload", u.get("rate.upload")),
+                v.size(prefix + "quota", u.getOrDefault("quota", ""))));
         }
         Account anonymous = v.bool("anonymous", p.getProperty("anonymous", "false"))
             ? new Account("anonymous", null, v.directory("anonymous.home", p.getProperty("anonymous.home", ".").strip()),
@@ -113,11 +116,13 @@ record Config(
             log.isEmpty() ? null : Path.of(log),
             v.seconds("login.failure.delay", 1), v.integer("login.max.failures", 10, 1, 1_000_000),
             v.seconds("login.ban.seconds", 600),
-            v.size("max.upload.size"),
+            v.size("max.upload.size", v.get("max.upload.size")),
             anonymous, Map.copyOf(users),
             cert, key, p.getProperty("tls.key.password", ""), v.protocols("tls.protocols"),
             tlsRequired, v.integer("tls.implicit.port", -1, 0, 65535),
             v.bool("tls.require.session.reuse", p.getProperty("tls.require.session.reuse", "false")),
+            v.seconds("shutdown.grace", 30), v.get("transfer.log").isEmpty() ? null : Path.of(v.get("transfer.log")),
+            v.rate("rate.download", v.get("rate.download")), v.rate("rate.upload", v.get("rate.upload")),
             source);
     }
 
@@ -125,7 +130,7 @@ record Config(
         return new Config(newPort, address, maxConnections, maxConnectionsPerIp, idleTimeout, loginTimeout, dataTimeout,
             passiveMin, passiveMax, passiveAddress, logFile, failureDelay, loginMaxFailures, loginBan, maxUploadSize,
             anonymous, users, tlsCertificate, tlsKey, tlsKeyPassword, tlsProtocols, tlsRequired, tlsImplicitPort,
-            tlsRequireSessionReuse, source);
+            tlsRequireSessionReuse, shutdownGrace, transferLog, rateDownload, rateUpload, source);
     }
 
     /** For embedders: add or replace an account, whose home may be on any FileSystem. */
@@ -136,7 +141,7 @@ record Config(
         return new Config(port, address, maxConnections, maxConnectionsPerIp, idleTimeout, loginTimeout, dataTimeout,
             passiveMin, passiveMax, passiveAddress, logFile, failureDelay, loginMaxFailures, loginBan, maxUploadSize,
             anon ? a : anonymous, Map.copyOf(m), tlsCertificate, tlsKey, tlsKeyPassword, tlsProtocols, tlsRequired,
-            tlsImplicitPort, tlsRequireSessionReuse, source);
+            tlsImplicitPort, tlsRequireSessionReuse, shutdownGrace, transferLog, rateDownload, rateUpload, source);
     }
 
     /** Typed reads of single keys; each failure names its key. */
@@ -176,8 +181,20 @@ record Config(
         }
 
         /** Bytes, with an optional K, M or G suffix (powers of 1024); empty or 0: no limit. */
-        long size(String key) throws Bad {
-            String s = get(key).toUpperCase(java.util.Locale.ROOT);
+        /** KiB/s in the file, bytes/s here; empty or 0: unlimited. */
+        long rate(String key, String s) throws Bad {
+            if (s == null || s.isBlank()) return 0;
+            try {
+                long n = Long.parseLong(s.strip());
+                if (n < 0 || n > (1L << 40)) throw new Bad(key, "must be KiB/s between 0 and 2^40, not " + s);
+                return n * 1024;
+            } catch (NumberFormatException e) {
+                throw new Bad(key, "not a whole number of KiB/s: '" + s + "'");
+            }
+        }
+
+        long size(String key, String text) throws Bad {
+            String s = text.strip().toUpperCase(java.util.Locale.ROOT);
             if (s.isEmpty()) return 0;
             Matcher m = Pattern.compile("([0-9]{1,15})([KMG]?)B?").matcher(s);
             if (!m.matches()) throw new Bad(key, "not a size in bytes (like 1048576 or 100M): '" + s + "'");

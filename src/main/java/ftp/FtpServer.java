@@ -22,12 +22,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class FtpServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("ftp");
 
-    private final Config config;
+    private volatile Config config;             // accounts may be replaced by reload(); the rest is fixed at start
     private final Guard guard;
     private final Tls tls;                       // null without tls.certificate
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final Set<Path> uploading = ConcurrentHashMap.newKeySet();
     private final AtomicInteger ids = new AtomicInteger();
+    private final Throttle downloads, uploads;   // rate.download / rate.upload: all transfers together
+    private final ConcurrentHashMap<String, Throttle[]> userRates = new ConcurrentHashMap<>();
+    private java.io.PrintStream xferlog;
     private ServerSocketChannel listener;
     private ServerSocketChannel implicitListener;  // tls.implicit.port (RFC 4217 §2: implicit FTPS, usually 990)
     private Thread acceptor;
@@ -37,6 +40,8 @@ final class FtpServer implements AutoCloseable {
     FtpServer(Config config) {
         this.config = config;
         this.guard = new Guard(config);
+        this.downloads = config.rateDownload() > 0 ? new Throttle(config.rateDownload()) : null;
+        this.uploads = config.rateUpload() > 0 ? new Throttle(config.rateUpload()) : null;
         try {
             this.tls = Tls.load(config);
         } catch (Config.Bad e) {
@@ -52,9 +57,18 @@ final class FtpServer implements AutoCloseable {
 
     /** Binds the port (0: any free one) and starts accepting. */
     FtpServer start() throws IOException {
-        listener = ServerSocketChannel.open();
-        listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-        listener.bind(new InetSocketAddress(config.address(), config.port()), 1024);
+        ServerSocketChannel l = ServerSocketChannel.open();
+        l.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+        l.bind(new InetSocketAddress(config.address(), config.port()), 1024);
+        return start(l);
+    }
+
+    /** Serves a listening socket made elsewhere: systemd socket activation hands one over as stdin. */
+    FtpServer start(ServerSocketChannel inherited) throws IOException {
+        listener = inherited;
+        if (config.transferLog() != null)
+            xferlog = new java.io.PrintStream(java.nio.file.Files.newOutputStream(config.transferLog(),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND), true, StandardCharsets.UTF_8);
         if (tls != null && config.tlsImplicitPort() >= 0) {
             implicitListener = ServerSocketChannel.open();
             implicitListener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
@@ -163,13 +177,86 @@ final class FtpServer implements AutoCloseable {
 
     private static Path key(Path p) { return p.toAbsolutePath().normalize(); }
 
-    /** Stops accepting and closes every session (421 to each). */
+    /** Stops accepting and closes every session at once (421 to each). */
     @Override
-    public void close() {
+    public void close() { stop(java.time.Duration.ZERO); }
+
+    /**
+     * Graceful stop (SIGTERM): no new connections; 421 to every session between commands; running
+     * transfers get up to {@code grace} to finish, then everything is closed.
+     */
+    void stop(java.time.Duration grace) {
         stopping = true;
         close(listener);
         close(implicitListener);
+        long end = System.nanoTime() + grace.toNanos();
+        while (!sessions.isEmpty() && System.nanoTime() - end < 0) {
+            for (Session s : sessions) if (!s.transferring()) s.shutdown();
+            sleep(50);
+        }
         for (Session s : sessions) s.shutdown();
+        if (xferlog != null) xferlog.close();
+    }
+
+    boolean stopping() { return stopping; }
+
+    /** The rate limits a transfer of {@code a} draws from: the server's and the user's own. */
+    Throttle[] throttles(Account a, boolean download) {
+        Throttle global = download ? downloads : uploads;
+        Throttle[] mine = userRates.computeIfAbsent(a.name(), k -> new Throttle[] {
+            a.rateDownload() > 0 ? new Throttle(a.rateDownload()) : null, a.rateUpload() > 0 ? new Throttle(a.rateUpload()) : null});
+        Throttle own = mine[download ? 0 : 1];
+        return java.util.stream.Stream.of(global, own).filter(java.util.Objects::nonNull).toArray(Throttle[]::new);
+    }
+
+    void xferlog(String line) {
+        java.io.PrintStream p = xferlog;
+        if (p != null) p.println(line);                  // PrintStream locks per call: lines never interleave
+    }
+
+    // ---- accounts reload: a changed config file takes effect for new logins ----
+    private Path reloadFile;
+    private long reloadStamp, reloadChecked;
+
+    /** Watch {@code file}: when it changes, its accounts replace the current ones at the next login. */
+    void reloadFrom(Path file) {
+        reloadFile = file;
+        reloadStamp = stamp(file);
+    }
+
+    /** The current settings, for a login; re-reads the config file at most once a second. */
+    Config accounts() {
+        Path f = reloadFile;
+        long now = System.nanoTime();
+        if (f != null && now - reloadChecked > 1_000_000_000L) {
+            reloadChecked = now;
+            long st = stamp(f);
+            if (st != reloadStamp) {
+                reloadStamp = st;
+                try {
+                    Config fresh = Config.load(f, null);
+                    Config c = config;
+                    config = new Config(c.port(), c.address(), c.maxConnections(), c.maxConnectionsPerIp(), c.idleTimeout(),
+                        c.loginTimeout(), c.dataTimeout(), c.passiveMin(), c.passiveMax(), c.passiveAddress(), c.logFile(),
+                        c.failureDelay(), c.loginMaxFailures(), c.loginBan(), c.maxUploadSize(), fresh.anonymous(), fresh.users(),
+                        c.tlsCertificate(), c.tlsKey(), c.tlsKeyPassword(), c.tlsProtocols(), c.tlsRequired(), c.tlsImplicitPort(),
+                        c.tlsRequireSessionReuse(), c.shutdownGrace(), c.transferLog(), c.rateDownload(), c.rateUpload(), c.source());
+                    userRates.clear();
+                    LOG.log(System.Logger.Level.INFO, "config reloaded: " + fresh.users().size() + " users" + (fresh.anonymous() != null ? " and anonymous" : ""));
+                } catch (Config.Bad e) {
+                    LOG.log(System.Logger.Level.WARNING, "config changed but is invalid; keeping the old accounts: " + e.getMessage());
+                }
+            }
+        }
+        return config;
+    }
+
+    private static long stamp(Path f) {
+        try {
+            return java.nio.file.Files.getLastModifiedTime(f).toMillis() * 31 + java.nio.file.Files.size(f);
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     private static void close(java.io.Closeable c) {

@@ -25,6 +25,7 @@ public final class Main {
           -p, --port N        port to listen on (0: any free port; overrides the config)
               --root DIR      the anonymous home (overrides anonymous.home)
           -o                  log to standard output, ignoring log.file
+              --check-config  check the config, print the effective settings (passwords hidden), exit
               --hash-password read a password on standard input, print a value for user.NAME.password
           -h, --help          this text
         """;
@@ -38,7 +39,7 @@ public final class Main {
     static int run(String[] args) {
         Path configFile = null, root = null;
         Integer port = null;
-        boolean stdout = false;
+        boolean stdout = false, check = false;
         try {
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
@@ -51,6 +52,7 @@ public final class Main {
                         return hashPassword();
                     }
                     case "-o" -> stdout = true;
+                    case "--check-config" -> check = true;
                     case "-c", "--config" -> configFile = Path.of(value(args, ++i, a));
                     case "--root" -> root = Path.of(value(args, ++i, a));
                     case "-p", "--port" -> {
@@ -76,6 +78,16 @@ public final class Main {
             System.err.println("ftp-server: config: " + e.getMessage());
             return 2;
         }
+        if (check) {
+            try {
+                Tls.load(config);                                 // a certificate that can't be read is a config error too
+            } catch (Config.Bad e) {
+                System.err.println("ftp-server: config: " + e.getMessage());
+                return 2;
+            }
+            System.out.print(describe(config));
+            return 0;
+        }
         try {
             setUpLogging(stdout ? null : config.logFile());
         } catch (IOException e) {
@@ -95,18 +107,83 @@ public final class Main {
             return 2;
         }
         try {
-            server.start();
+            // systemd socket activation (StandardInput=socket): the listening socket arrives as stdin,
+            // so the JVM never needs root or CAP_NET_BIND_SERVICE for port 21.
+            if (System.inheritedChannel() instanceof java.nio.channels.ServerSocketChannel inherited) {
+                log.log(System.Logger.Level.INFO, "using the listening socket inherited from systemd");
+                server.start(inherited);
+            } else {
+                server.start();
+            }
         } catch (IOException e) {
             System.err.println("ftp-server: cannot listen on port " + config.port() + ": " + e.getMessage());
             return 1;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+        if (configFile != null) server.reloadFrom(configFile);
+        if (!config.passiveAddress().isEmpty()) log.log(System.Logger.Level.INFO, "PASV announces " + config.passiveAddress());
+        Config c = config;
+        // SIGTERM and SIGINT: a graceful stop, then exit 0 (not 143), so systemd records a clean stop.
+        // A signal handler rather than a shutdown hook: hooks run beside JUL's own, which silences logging.
+        sun.misc.SignalHandler stop = sig -> Thread.ofPlatform().start(() -> {
+            log.log(System.Logger.Level.INFO, "SIG" + sig.getName() + ": stopping; transfers get up to " + c.shutdownGrace().toSeconds() + " s");
+            server.stop(c.shutdownGrace());
+            log.log(System.Logger.Level.INFO, "stopped");
+            System.exit(0);
+        });
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), stop);
+        sun.misc.Signal.handle(new sun.misc.Signal("INT"), stop);
         try {
             server.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /** The effective settings, passwords replaced by stars, for --check-config. */
+    static String describe(Config c) {
+        StringBuilder b = new StringBuilder("config OK: " + c.source() + "\n");
+        java.util.function.BiConsumer<String, Object> line = (k, v) -> b.append(k).append('=').append(v == null ? "" : v).append('\n');
+        line.accept("port", c.port());
+        line.accept("address", c.address() == null ? "" : c.address().getHostAddress());
+        line.accept("max.connections", c.maxConnections());
+        line.accept("max.connections.per.ip", c.maxConnectionsPerIp());
+        line.accept("idle.timeout", c.idleTimeout().toMillis() / 1000.0);
+        line.accept("login.timeout", c.loginTimeout().toMillis() / 1000.0);
+        line.accept("data.timeout", c.dataTimeout().toMillis() / 1000.0);
+        line.accept("passive.ports", c.passiveMin() == 0 ? "" : c.passiveMin() + "-" + c.passiveMax());
+        line.accept("passive.address", c.passiveAddress());
+        line.accept("log.file", c.logFile());
+        line.accept("transfer.log", c.transferLog());
+        line.accept("login.failure.delay", c.failureDelay().toMillis() / 1000.0);
+        line.accept("login.max.failures", c.loginMaxFailures());
+        line.accept("login.ban.seconds", c.loginBan().toSeconds());
+        line.accept("max.upload.size", c.maxUploadSize());
+        line.accept("rate.download", c.rateDownload() / 1024);
+        line.accept("rate.upload", c.rateUpload() / 1024);
+        line.accept("shutdown.grace", c.shutdownGrace().toSeconds());
+        line.accept("tls.certificate", c.tlsCertificate());
+        line.accept("tls.key", c.tlsKey());
+        line.accept("tls.protocols", String.join(",", c.tlsProtocols()));
+        line.accept("tls.required", c.tlsRequired());
+        line.accept("tls.implicit.port", c.tlsImplicitPort() < 0 ? "" : c.tlsImplicitPort());
+        line.accept("tls.require.session.reuse", c.tlsRequireSessionReuse());
+        line.accept("anonymous", c.anonymous() != null);
+        if (c.anonymous() != null) {
+            line.accept("anonymous.home", c.anonymous().home());
+            line.accept("anonymous.write", c.anonymous().write());
+        }
+        for (Account a : new java.util.TreeMap<>(c.users()).values()) {
+            String p = "user." + a.name() + ".";
+            line.accept(p + "password", "********");
+            line.accept(p + "home", a.home());
+            line.accept(p + "write", a.write());
+            line.accept(p + "tls.required", a.tlsRequired());
+            line.accept(p + "rate.download", a.rateDownload() / 1024);
+            line.accept(p + "rate.upload", a.rateUpload() / 1024);
+            line.accept(p + "quota", a.quota());
+        }
+        return b.toString();
     }
 
     private static String value(String[] args, int i, String option) {

@@ -167,6 +167,8 @@ final class Session implements Runnable {
         }
     }
 
+    boolean transferring() { return transfer != null; }
+
     /** Server shutdown: 421 to a session between commands, then close. */
     void shutdown() {
         try {
@@ -300,7 +302,7 @@ final class Session implements Runnable {
         String name = pendingUser;
         pendingUser = null;
         long start = System.nanoTime();
-        Account a = Accounts.find(config, name);
+        Account a = Accounts.find(server.accounts(), name);
         if (Accounts.check(a, password)) {
             try {
                 jail = new PathJail(a.home());
@@ -546,9 +548,24 @@ final class Session implements Runnable {
     // ---- transfers ----
 
     private Reply startTransfer(String what, String opening, Transfer.Body body) {
-        transfer = new Transfer(this, what, opening, body).start();
+        boolean download = !what.startsWith("STOR") && !what.startsWith("APPE") && !what.startsWith("STOU");
+        transfer = new Transfer(this, what, opening, server.throttles(account, download), body).start();
         return Reply.NONE;
     }
+
+    /** One xferlog(5) line per file transfer, the format vsftpd, proftpd and wu-ftpd write. */
+    void xferlog(String what, long bytes, long ms, boolean complete) {
+        char direction = what.startsWith("RETR") ? 'o' : what.startsWith("STOR") || what.startsWith("APPE") || what.startsWith("STOU") ? 'i' : 0;
+        if (direction == 0 || account == null) return;              // listings are not file transfers
+        boolean anon = account.password() == null;
+        String path = what.substring(5).replaceAll("[\\s\\p{Cntrl}]", "_");
+        server.xferlog(String.format(java.util.Locale.ROOT, "%s %d %s %d %s %c _ %c %c %s ftp 0 * %c",
+            java.time.ZonedDateTime.now().format(XFERLOG_TIME), Math.max(1, (ms + 500) / 1000), peer.getHostAddress(), bytes,
+            path, ascii ? 'a' : 'b', direction, anon ? 'a' : 'r', anon ? "anonymous" : account.name(), complete ? 'c' : 'i'));
+    }
+
+    private static final java.time.format.DateTimeFormatter XFERLOG_TIME =
+        java.time.format.DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss yyyy", java.util.Locale.ROOT);
 
     private Reply noData() { return Reply.of(425, "Use PORT, PASV, EPRT or EPSV first."); }
 
@@ -600,13 +617,15 @@ final class Session implements Runnable {
                 boolean inPlace = append || offset > 0 || !exists;
                 Path written = inPlace ? real : real.resolveSibling("." + real.getFileName() + ".upload-"
                     + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16));
+                long limit = uploadLimit(inPlace || !exists ? 0 : Files.size(real));
+                if (limit < 0) return Reply.of(552, "Quota exceeded.");
                 FileChannel f = FileChannel.open(written, inPlace && exists ? CREATE : CREATE_NEW, WRITE);
                 if (inPlace && !append && exists) f.truncate(start);
                 f.position(start);
                 String opening = unique ? "FILE: " + t.virtual().substring(t.virtual().lastIndexOf('/') + 1)
                                         : "Opening " + (asc ? "ASCII" : "BINARY") + " mode data connection for " + t.virtual() + ".";
                 Reply r = startTransfer((unique ? "STOU " : append ? "APPE " : "STOR ") + t.virtual(), opening,
-                    tr -> upload(tr, f, real, written, exists, start, asc));
+                    tr -> upload(tr, f, real, written, exists, start, asc, limit));
                 handedOver = true;
                 return r;
             } finally {
@@ -615,11 +634,35 @@ final class Session implements Runnable {
         });
     }
 
-    private void upload(Transfer tr, FileChannel f, Path real, Path written, boolean existed, long start, boolean asc) throws IOException {
+    /**
+     * Bytes this upload may write: max.upload.size, and what is left of user.NAME.quota (the home's
+     * files summed now; a file being replaced whole counts as freed). 0: no limit; -1: no room at all.
+     */
+    private long uploadLimit(long replacing) throws IOException {
+        long limit = config.maxUploadSize();
+        if (account.quota() > 0) {
+            long used;
+            try (var files = Files.walk(jail.home())) {
+                used = files.filter(Files::isRegularFile).mapToLong(p -> {
+                    try {
+                        return Files.size(p);
+                    } catch (IOException e) {
+                        return 0;
+                    }
+                }).sum();
+            }
+            long left = account.quota() - used + replacing;
+            if (left <= 0) return -1;
+            limit = limit == 0 ? left : Math.min(limit, left);
+        }
+        return limit;
+    }
+
+    private void upload(Transfer tr, FileChannel f, Path real, Path written, boolean existed, long start, boolean asc, long limit) throws IOException {
         boolean ok = false;
         try {
             try (f; Transfer.Conn ch = tr.open()) {
-                tr.receive(ch, f, asc, config.maxUploadSize());
+                tr.receive(ch, f, asc, limit);
                 ok = true;
             } catch (Transfer.Failed e) {
                 if (e.reply.code() == 552 && written == real) {      // over the limit: undo what this upload wrote

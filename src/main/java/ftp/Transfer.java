@@ -35,6 +35,8 @@ final class Transfer implements Runnable {
 
     private final Session session;
     private final String what;
+    private final Throttle[] limits;             // rate limits this transfer draws from (none: full speed)
+    private final int step;                      // bytes per chunk: about 1/20 s worth when throttled
     private final String opening;
     private final Body body;
     private final AtomicInteger state = new AtomicInteger(RUNNING);
@@ -44,9 +46,13 @@ final class Transfer implements Runnable {
     private final long started = System.nanoTime();
     private Thread thread;
 
-    Transfer(Session session, String what, String opening, Body body) {
+    Transfer(Session session, String what, String opening, Throttle[] limits, Body body) {
         this.session = session;
         this.what = what;
+        this.limits = limits;
+        long slowest = Long.MAX_VALUE;
+        for (Throttle t : limits) slowest = Math.min(slowest, t.rate());
+        this.step = (int) Math.max(1024, Math.min(BUFFER, slowest / 20));
         this.opening = opening;
         this.body = body;
     }
@@ -79,8 +85,10 @@ final class Transfer implements Runnable {
             session.data().close();
         }
         boolean aborted = !state.compareAndSet(RUNNING, DONE);
-        session.log(System.Logger.Level.INFO, String.format("transfer %s %d bytes %d ms %s", what, bytes,
-            (System.nanoTime() - started) / 1_000_000, aborted ? "aborted" : result.code() == 226 ? "ok" : "failed " + result.code()));
+        long ms = (System.nanoTime() - started) / 1_000_000;
+        session.log(System.Logger.Level.INFO, String.format("transfer %s %d bytes %d ms %s", what, bytes, ms,
+            aborted ? "aborted" : result.code() == 226 ? "ok" : "failed " + result.code()));
+        session.xferlog(what, bytes, ms, !aborted && result.code() == 226);
         session.transferEnded(this, aborted ? null : result);
     }
 
@@ -137,9 +145,10 @@ final class Transfer implements Runnable {
 
     boolean stalled(long now, long nanos) { return nanos > 0 && now - progressed > nanos; }
 
-    private void moved(long n) {
+    private void moved(long n) throws IOException {
         bytes += n;
         progressed = System.nanoTime();
+        for (Throttle t : limits) t.take(n);
     }
 
     // ---- copy loops ----
@@ -150,7 +159,7 @@ final class Transfer implements Runnable {
         if (!ascii && out != null) {
             long size = file.size();
             while (pos < size) {
-                long n = file.transferTo(pos, Math.min(CHUNK, size - pos), out);
+                long n = file.transferTo(pos, Math.min(limits.length == 0 ? CHUNK : step, size - pos), out);
                 if (n <= 0 && pos < file.size()) n = copyChunk(file, pos, out);   // some channels refuse transferTo
                 if (n <= 0) break;
                 pos += n;
@@ -164,7 +173,7 @@ final class Transfer implements Runnable {
         int prev = -1;
         file.position(pos);
         while (true) {
-            in.clear();
+            in.clear().limit(step);
             int n = read(file, in);
             if (n < 0) break;
             int m = 0;
@@ -204,7 +213,7 @@ final class Transfer implements Runnable {
             buf.clear();
             int n;
             if (stream) {
-                int r = is.read(conv, 0, conv.length - 1);   // a carried CR may add one byte
+                int r = is.read(conv, 0, Math.min(step, conv.length - 1));   // a carried CR may add one byte
                 if (r < 0) break;
                 n = r;
                 for (int i = 0; i < r; i++) {
@@ -219,6 +228,7 @@ final class Transfer implements Runnable {
                 }
                 buf.flip();
             } else {
+                buf.limit(step);
                 n = in.read(buf);
                 if (n < 0) break;
                 buf.flip();
@@ -236,7 +246,7 @@ final class Transfer implements Runnable {
 
     private static long writeAll(FileChannel file, ByteBuffer buf, long written, long limit) throws IOException {
         int n = buf.remaining();
-        if (limit > 0 && written + n > limit) throw new Failed(552, "Upload exceeds the size limit; aborted.", null);
+        if (limit > 0 && written + n > limit) throw new Failed(552, "Upload exceeds the size limit or quota; aborted.", null);
         try {
             while (buf.hasRemaining()) file.write(buf);
         } catch (IOException e) {

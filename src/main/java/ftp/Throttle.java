@@ -1,0 +1,41 @@
+package ftp;
+
+import java.io.InterruptedIOException;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A shared rate limit in bytes per second. Every transfer it covers draws from it, so the server's
+ * rate.download holds for all downloads together and user.NAME.rate.download for all of that
+ * user's sessions together. A virtual clock: each chunk pushes "next free moment" forward by its
+ * size / rate, and the taker sleeps until then.
+ */
+final class Throttle {
+    private final long rate;
+    private final ReentrantLock lock = new ReentrantLock();   // not synchronized: takers are virtual threads
+    private long next = System.nanoTime();
+
+    Throttle(long bytesPerSecond) { this.rate = bytesPerSecond; }
+
+    long rate() { return rate; }
+
+    /** Blocks until {@code n} more bytes fit under the rate. */
+    void take(long n) throws InterruptedIOException {
+        long wait;
+        lock.lock();
+        try {
+            long now = System.nanoTime();
+            if (next < now) next = now;                        // idle time earns no credit: no bursts
+            next += n * 1_000_000_000L / rate;
+            wait = next - now;
+        } finally {
+            lock.unlock();
+        }
+        if (wait <= 0) return;
+        try {
+            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("throttle interrupted");
+        }
+    }
+}

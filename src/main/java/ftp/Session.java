@@ -570,13 +570,13 @@ final class Session implements Runnable {
     private Reply noData() { return Reply.of(425, "Use PORT, PASV, EPRT or EPSV first."); }
 
     private Reply retr(String path) {
-        if (!data.ready()) return noData();
         long offset = rest;
         rest = 0;
         boolean asc = ascii;
         return file(() -> {
             Target t = target(path);
             if (!Files.isRegularFile(t.real())) return Reply.of(550, "Not a plain file.");
+            if (!data.ready()) return noData();
             FileChannel f = FileChannel.open(t.real(), READ);
             long size = f.size();
             if (offset > size) {
@@ -599,7 +599,6 @@ final class Session implements Runnable {
      * A file being uploaded is busy: no other upload, DELE or rename touches it (450).
      */
     private Reply stor(String path, boolean append, boolean unique) {
-        if (!data.ready()) return noData();
         long offset = rest;
         rest = 0;
         boolean asc = ascii;
@@ -607,6 +606,7 @@ final class Session implements Runnable {
             Target t = target(unique ? "ftp-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16) : path);
             Path real = t.real();
             if (Files.isDirectory(real)) return Reply.of(550, "Is a directory.");
+            if (!data.ready()) return noData();
             if (!server.claim(real)) return busy();
             boolean handedOver = false;                        // after that the transfer thread releases the claim
             try {
@@ -686,12 +686,12 @@ final class Session implements Runnable {
     }
 
     private Reply list(String path, Listing.Form form) {
-        if (!data.ready()) return noData();
         rest = 0;
         return file(() -> {
             Target t = target(path == null ? "." : path);
             BasicFileAttributes a = Files.readAttributes(t.real(), BasicFileAttributes.class);
             if (form == Listing.Form.MLSD && !a.isDirectory()) return Reply.of(501, "Not a directory; use MLST.");   // RFC 3659 §7.2
+            if (!data.ready()) return noData();
             PathJail j = jail;
             boolean w = account.write();
             Set<String> fs = facts;

@@ -145,6 +145,12 @@ final class DataChannel {
         open = null;
         if (c != null) {
             try {
+                // shutdown wakes a sender blocked in the kernel (sendfile), which close alone may not
+                if (c instanceof SocketChannel sc && sc.isConnected()) sc.shutdownOutput();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+            try {
                 c.close();
             } catch (IOException ignored) {
                 // closing anyway

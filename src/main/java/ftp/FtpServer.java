@@ -77,7 +77,8 @@ final class FtpServer implements AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "implicit FTPS on port " + implicitPort());
         }
         acceptor = Thread.ofPlatform().name("ftp-accept").start(() -> acceptLoop(listener, false));
-        Thread.ofVirtual().name("ftp-watchdog").start(this::watchLoop);
+        // A platform thread: it must run even if every carrier of the virtual threads were stuck.
+        Thread.ofPlatform().daemon().name("ftp-watchdog").start(this::watchLoop);
         LOG.log(System.Logger.Level.INFO, "listening on " + address().getHostAddress() + " port " + port()
             + (tls == null ? "" : " (explicit FTPS: AUTH TLS)"));
         return this;

@@ -153,14 +153,23 @@ final class Transfer implements Runnable {
 
     // ---- copy loops ----
 
-    /** File → socket from {@code pos}: sendfile when binary and the socket is a plain channel. */
+    /**
+     * File → socket from {@code pos}: sendfile when binary and the socket is a plain channel.
+     * sendfile must never block inside the kernel: a virtual thread stuck there pins its carrier
+     * and can't be woken by close. The first chunk therefore goes through a plain write, which
+     * makes the JDK switch the socket to non-blocking for this virtual thread; from then on
+     * transferTo returns 0 instead of blocking, and a small parked write waits for room.
+     */
     void send(FileChannel file, long pos, Conn conn, boolean ascii) throws IOException {
         SocketChannel out = conn.channel();
         if (!ascii && out != null) {
             long size = file.size();
+            ByteBuffer wait = ByteBuffer.allocateDirect(64 * 1024);
+            boolean first = true;
             while (pos < size) {
-                long n = file.transferTo(pos, Math.min(limits.length == 0 ? CHUNK : step, size - pos), out);
-                if (n <= 0 && pos < file.size()) n = copyChunk(file, pos, out);   // some channels refuse transferTo
+                long n = first ? 0 : file.transferTo(pos, Math.min(limits.length == 0 ? CHUNK : step, size - pos), out);
+                if (n <= 0) n = writeChunk(file, pos, out, wait);   // no room: park in a write until there is
+                first = false;
                 if (n <= 0) break;
                 pos += n;
                 moved(n);
@@ -188,11 +197,11 @@ final class Transfer implements Runnable {
         }
     }
 
-    private long copyChunk(FileChannel file, long pos, SocketChannel out) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate((int) Math.min(BUFFER, file.size() - pos));
-        file.read(b, pos);
+    private long writeChunk(FileChannel file, long pos, SocketChannel out, ByteBuffer b) throws IOException {
+        b.clear().limit((int) Math.min(Math.min(b.capacity(), step), file.size() - pos));
+        int n = file.read(b, pos);
+        if (n <= 0) return n;
         b.flip();
-        long n = b.remaining();
         while (b.hasRemaining()) out.write(b);
         return n;
     }

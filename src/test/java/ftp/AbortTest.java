@@ -18,7 +18,6 @@ class AbortTest {
         String[] n = p.substring(p.indexOf('(') + 1, p.indexOf(')')).split(",");
         Socket d = new Socket("127.0.0.1", Integer.parseInt(n[4]) * 256 + Integer.parseInt(n[5]));
         d.setSoTimeout(10_000);
-        d.setReceiveBufferSize(4096);
         return d;
     }
 

@@ -1,0 +1,130 @@
+package ftp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ftp.Command.*;
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/** Command.parse as a table: every verb, its aliases and its malformed forms. */
+class CommandTest {
+    static Command p(String line) { return Command.parse(line); }
+
+    @Test
+    void everyVerbParsesToItsRecord() {
+        assertThat(p("USER bob")).isEqualTo(new User("bob"));
+        assertThat(p("user bob")).isEqualTo(new User("bob"));
+        assertThat(p("PASS s3 cret")).isEqualTo(new Pass("s3 cret"));
+        assertThat(p("PASS")).isEqualTo(new Pass(""));
+        assertThat(p("PASS x").toString()).doesNotContain("x]").contains("***");
+        assertThat(p("ACCT a")).isEqualTo(new Acct("a"));
+        assertThat(p("REIN")).isEqualTo(new Rein());
+        assertThat(p("QUIT")).isEqualTo(new Quit());
+        assertThat(p("HOST ftp.example.com")).isEqualTo(new Host("ftp.example.com"));
+        assertThat(p("AUTH tls")).isEqualTo(new Auth("TLS"));
+        assertThat(p("PBSZ 0")).isEqualTo(new Pbsz(0));
+        assertThat(p("PROT p")).isEqualTo(new Prot('P'));
+        assertThat(p("PROT C")).isEqualTo(new Prot('C'));
+        assertThat(p("CCC")).isEqualTo(new Ccc());
+        assertThat(p("CWD a b")).isEqualTo(new Cwd("a b"));
+        assertThat(p("XCWD a")).isEqualTo(new Cwd("a"));
+        assertThat(p("CDUP")).isEqualTo(new Cdup());
+        assertThat(p("XCUP")).isEqualTo(new Cdup());
+        assertThat(p("PWD")).isEqualTo(new Pwd());
+        assertThat(p("XPWD")).isEqualTo(new Pwd());
+        assertThat(p("MKD d")).isEqualTo(new Mkd("d"));
+        assertThat(p("XMKD d")).isEqualTo(new Mkd("d"));
+        assertThat(p("RMD d")).isEqualTo(new Rmd("d"));
+        assertThat(p("XRMD d")).isEqualTo(new Rmd("d"));
+        assertThat(p("DELE f")).isEqualTo(new Dele("f"));
+        assertThat(p("RNFR f")).isEqualTo(new Rnfr("f"));
+        assertThat(p("RNTO g")).isEqualTo(new Rnto("g"));
+        assertThat(p("SIZE f")).isEqualTo(new Size("f"));
+        assertThat(p("MDTM f")).isEqualTo(new Mdtm("f"));
+        assertThat(p("MFMT 20200102030405 my file")).isEqualTo(new Mfmt(Instant.parse("2020-01-02T03:04:05Z"), "my file"));
+        assertThat(p("MFMT 20200102030405.5 f")).isEqualTo(new Mfmt(Instant.parse("2020-01-02T03:04:05.500Z"), "f"));
+        assertThat(p("SITE CHMOD 755 f")).isEqualTo(new SiteChmod(0755, "f"));
+        assertThat(p("SITE help")).isEqualTo(new SiteHelp());
+        assertThat(p("TYPE A")).isEqualTo(new Type(true));
+        assertThat(p("TYPE A N")).isEqualTo(new Type(true));
+        assertThat(p("TYPE I")).isEqualTo(new Type(false));
+        assertThat(p("TYPE L 8")).isEqualTo(new Type(false));
+        assertThat(p("MODE S")).isEqualTo(new Mode());
+        assertThat(p("STRU F")).isEqualTo(new Stru());
+        assertThat(p("ALLO 100")).isEqualTo(new Allo());
+        assertThat(p("REST 12345")).isEqualTo(new Rest(12345));
+        assertThat(p("PASV")).isEqualTo(new Pasv());
+        assertThat(p("EPSV")).isEqualTo(new Epsv(0, false));
+        assertThat(p("EPSV 2")).isEqualTo(new Epsv(2, false));
+        assertThat(p("EPSV ALL")).isEqualTo(new Epsv(0, true));
+        assertThat(p("PORT 127,0,0,1,4,1")).isEqualTo(new Port(new InetSocketAddress("127.0.0.1", 1025), false));
+        assertThat(p("EPRT |1|127.0.0.1|1025|")).isEqualTo(new Port(new InetSocketAddress("127.0.0.1", 1025), true));
+        assertThat(p("EPRT !2!::1!2000!")).isEqualTo(new Port(new InetSocketAddress("::1", 2000), true));
+        assertThat(p("RETR f")).isEqualTo(new Retr("f"));
+        assertThat(p("STOR f")).isEqualTo(new Stor("f", false));
+        assertThat(p("APPE f")).isEqualTo(new Stor("f", true));
+        assertThat(p("STOU")).isEqualTo(new Stou());
+        assertThat(p("LIST")).isEqualTo(new ListDir(null));
+        assertThat(p("LIST -la")).isEqualTo(new ListDir(null));
+        assertThat(p("LIST -la sub dir")).isEqualTo(new ListDir("sub dir"));
+        assertThat(p("NLST -R x")).isEqualTo(new Nlst("x"));
+        assertThat(p("MLSD")).isEqualTo(new Mlsd(null));
+        assertThat(p("MLST f")).isEqualTo(new Mlst("f"));
+        assertThat(p("ABOR")).isEqualTo(new Abor());
+        assertThat(p("NOOP")).isEqualTo(new Noop());
+        assertThat(p("SYST")).isEqualTo(new Syst());
+        assertThat(p("STAT")).isEqualTo(new Stat(null));
+        assertThat(p("STAT /")).isEqualTo(new Stat("/"));
+        assertThat(p("HELP")).isEqualTo(new Help(null));
+        assertThat(p("HELP retr")).isEqualTo(new Help("RETR"));
+        assertThat(p("FEAT")).isEqualTo(new Feat());
+        assertThat(p("OPTS UTF8 ON")).isEqualTo(new OptsUtf8(true));
+        assertThat(p("OPTS UTF-8 OFF")).isEqualTo(new OptsUtf8(false));
+        assertThat(p("OPTS MLST type;Size;")).isEqualTo(new OptsMlst(List.of("type", "size")));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"USER", "CWD", "MKD", "RMD", "DELE", "RNFR", "RNTO", "SIZE", "MDTM", "RETR", "STOR", "APPE",
+        "HOST", "AUTH", "PBSZ", "PROT", "TYPE", "MODE", "STRU", "REST", "PORT", "EPRT", "SITE", "OPTS", "MFMT",
+        "REST -1", "REST 1e5", "REST 99999999999999999999", "PBSZ x", "TYPE X", "MODE X", "STRU X", "PROT X",
+        "PORT 1,2,3,4,5", "PORT 1,2,3,4,5,6,7", "PORT 300,0,0,1,1,1", "PORT a,b,c,d,e,f", "PORT 1,2,3,4,5,256",
+        "EPRT |1|127.0.0.1|", "EPRT |1|300.0.0.1|21|", "EPRT |1|127.0.0.1|99999|", "EPRT |1|localhost|2000|",
+        "EPRT x", "EPRT |2|not-v6|2000|", "MFMT 2020 f", "MFMT 20201340000000 f", "MFMT 20200102030405",
+        "SITE CHMOD 999 f", "SITE CHMOD 755", "OPTS UTF8 MAYBE", "OPTS FOO", "RETR a\0b", "STOR a\rb"})
+    void malformedArgumentsAreMalformed(String line) {
+        assertThat(p(line)).isInstanceOf(Malformed.class);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"TYPE E,504", "TYPE A T,504", "MODE B,504", "STRU R,504", "PROT S,536", "EPSV 3,522", "EPRT |3|x|1|,522"})
+    void unsupportedParametersAreRefused(String line, int code) {
+        assertThat(p(line)).isInstanceOfSatisfying(Refused.class, r -> assertThat(r.code()).isEqualTo(code));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", " ", "FOO", "XYZZY bar", "R3TR x", "ÄBC", "TOOLONGVERB x", "SITE EXEC rm -rf /", "\u0001\u0002"})
+    void unknownVerbsAreUnknown(String line) {
+        assertThat(p(line)).isInstanceOf(Unknown.class);
+    }
+
+    @Test
+    void factsLiveOnTheTypes() {
+        for (String l : new String[] {"USER a", "PASS a", "QUIT", "NOOP", "FEAT", "HELP", "SYST", "AUTH TLS", "HOST h", "OPTS UTF8 ON"})
+            assertThat(p(l).needsLogin()).as(l).isFalse();
+        for (String l : new String[] {"PWD", "CWD x", "RETR x", "LIST", "STAT", "SIZE x", "PASV", "PORT 1,2,3,4,5,6"})
+            assertThat(p(l).needsLogin()).as(l).isTrue();
+        for (String l : new String[] {"STOR x", "APPE x", "STOU", "DELE x", "MKD x", "RMD x", "RNFR x", "RNTO x", "MFMT 20200101000000 x", "SITE CHMOD 644 x"})
+            assertThat(p(l)).as(l).isInstanceOf(Write.class);
+        for (String l : new String[] {"RETR x", "STOR x", "STOU", "LIST", "NLST", "MLSD"})
+            assertThat(p(l)).as(l).isInstanceOf(Data.class);
+        for (String l : new String[] {"ABOR", "STAT", "NOOP", "QUIT"})
+            assertThat(p(l)).as(l).isInstanceOf(Urgent.class);
+        assertThat(p("RETR x")).isNotInstanceOf(Write.class);
+        assertThat(p("MLST x")).isNotInstanceOf(Data.class);
+    }
+}

@@ -1,0 +1,105 @@
+package ftp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Control-connection bytes: line ends, Telnet, overlong lines, garbage (issue 3, item 3). */
+class ControlChannelTest {
+    @TempDir Path tmp;
+
+    @Test
+    void bareLfAndCrlfBothEndALine() throws Exception {
+        try (TestServer s = TestServer.start(tmp); RawClient r = s.raw()) {
+            r.reply();
+            r.send("NOOP\n");
+            assertThat(r.reply()).startsWith("200");
+            r.send("NOOP\r\nNOOP\n");
+            assertThat(r.reply()).startsWith("200");
+            assertThat(r.reply()).startsWith("200");
+        }
+    }
+
+    @Test
+    void telnetSequencesAreStripped() throws Exception {
+        try (TestServer s = TestServer.start(tmp); RawClient r = s.raw()) {
+            r.reply();
+            r.send(new byte[] {(byte) 255, (byte) 244, (byte) 255, (byte) 242, 'N', 'O', 'O', 'P', '\r', '\n'});   // IAC IP IAC DM
+            assertThat(r.reply()).startsWith("200");
+            r.send(new byte[] {(byte) 255, (byte) 251, 1, 'N', 'O', (byte) 255, (byte) 253, 3, 'O', 'P', '\n'});   // IAC WILL x, IAC DO y
+            assertThat(r.reply()).startsWith("200");
+            r.send(new byte[] {'U', 'S', 'E', 'R', ' ', 'a', (byte) 255, (byte) 255, '\n'});             // IAC IAC: a literal 0xFF
+            assertThat(r.reply()).startsWith("331").contains("a\u00ff");                                   // read as Latin-1, not UTF-8
+        }
+    }
+
+    @Test
+    void overlongLinesGet500ThenResyncAndRepeatsClose() throws Exception {
+        try (TestServer s = TestServer.start(tmp); RawClient r = s.raw()) {
+            r.reply();
+            r.send("NOOP " + "x".repeat(5000) + "\r\nNOOP\r\n");
+            assertThat(r.reply()).startsWith("500");
+            assertThat(r.reply()).startsWith("200");                       // the next line still works
+            r.send("x".repeat(5000) + "\n");
+            assertThat(r.reply()).startsWith("500");
+            r.send("y".repeat(70_000) + "\n");
+            assertThat(r.reply()).startsWith("421");
+            assertThat(r.reply()).isNull();
+        }
+    }
+
+    @Test
+    void nulOrCrInsideAnArgumentIs501() throws Exception {
+        try (TestServer s = TestServer.start(tmp); RawClient r = s.raw()) {
+            r.reply();
+            r.send("USER a\0b\r\n");
+            assertThat(r.reply()).startsWith("501");
+            r.send("USER a\rb\r\n");
+            assertThat(r.reply()).startsWith("501");
+            r.send("\r\n");
+            assertThat(r.reply()).startsWith("502");                       // an empty line is no command
+        }
+    }
+
+    @Test
+    void binaryGarbageNeverKillsTheServer() throws Exception {
+        try (TestServer s = TestServer.start(tmp)) {
+            Random rnd = new Random(42);
+            for (int i = 0; i < 20; i++) {
+                try (RawClient r = s.raw()) {
+                    r.reply();
+                    byte[] junk = new byte[rnd.nextInt(20_000)];
+                    rnd.nextBytes(junk);
+                    r.send(junk);
+                    r.send("\r\nQUIT\r\n");
+                    r.socket.shutdownOutput();
+                    while (r.reply() != null) { /* read until the server closes */ }
+                } catch (java.io.IOException closedOnUs) {
+                    // the server may close first (421 after overlong lines): fine
+                }
+            }
+            try (RawClient r = s.raw()) {
+                r.login("alice", "secret");
+                assertThat(r.cmd("PWD")).startsWith("257");
+            }
+        }
+    }
+
+    @Test
+    void utf8NamesInCommandsAndRepliesAndNoRawCrLfFromNames() throws Exception {
+        try (TestServer s = TestServer.start(tmp); RawClient r = s.raw().login("alice", "secret")) {
+            assertThat(r.cmd("MKD ünïcödé ✓")).startsWith("257 \"/ünïcödé ✓\"");
+            java.nio.file.Files.createFile(s.home.resolve("evil\r\n226 fake"));
+            r.send("STAT /\r\n");
+            String stat = r.reply();
+            assertThat(stat).startsWith("213-").endsWith("213 End of status.");
+            assertThat(stat.split("\n")).noneMatch(l -> l.startsWith("226"));
+            byte[] check = stat.getBytes(StandardCharsets.UTF_8);
+            assertThat(new String(check, StandardCharsets.UTF_8)).contains("evil??226 fake");
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package ftp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Bad config: one message naming the key. Command line: exit codes. Passwords: hashes. */
+class ConfigTest {
+    @TempDir Path tmp;
+
+    Properties base() {
+        Properties p = new Properties();
+        p.setProperty("user.a.password", "x");
+        p.setProperty("user.a.home", tmp.toString());
+        return p;
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "prot|1|prot", "port|abc|port", "port|70000|port", "passive.ports|10-20|passive.ports", "passive.ports|5-x|passive.ports",
+        "idle.timeout|-1|idle.timeout", "max.connections|0|max.connections", "anonymous|maybe|anonymous",
+        "max.upload.size|12Q|max.upload.size", "user.a.write|perhaps|user.a.write", "user.b.home|/tmp|user.b.password",
+        "user.a.password|pbkdf2-sha256:1:zz|user.a.password", "user.a.home|/no/such/dir|user.a.home",
+        "tls.required|true|tls.certificate", "tls.certificate|/no/such.pem|tls.certificate", "tls.protocols|SSLv2|tls.protocols",
+        "rate.download|fast|rate.download", "user.a.quota|lots|user.a.quota"})
+    void badValuesNameTheirKey(String key, String value, String named) {
+        Properties p = base();
+        p.setProperty(key, value);
+        assertThatThrownBy(() -> Config.parse(p, "t")).isInstanceOf(Config.Bad.class).hasMessageStartingWith(named + ":");
+    }
+
+    @Test
+    void goodValuesAndDefaults() throws Exception {
+        Properties p = base();
+        p.setProperty("max.upload.size", "10M");
+        p.setProperty("idle.timeout", "0.5");
+        p.setProperty("passive.ports", "50000-50100");
+        p.setProperty("user.a.rate.download", "100");
+        Config c = Config.parse(p, "t");
+        assertThat(c.maxUploadSize()).isEqualTo(10 << 20);
+        assertThat(c.idleTimeout().toMillis()).isEqualTo(500);
+        assertThat(c.passiveMin()).isEqualTo(50000);
+        assertThat(c.users().get("a").rateDownload()).isEqualTo(102_400);
+        assertThat(c.port()).isEqualTo(2121);
+        assertThat(c.anonymous()).isNull();
+        Config e = Config.embedded(null);
+        assertThat(e.port()).isEqualTo(2121);
+        assertThat(e.anonymous()).isNotNull();
+        assertThat(e.anonymous().write()).isFalse();
+        assertThat(e.anonymous().home()).isEqualTo(Path.of(".").toAbsolutePath().normalize());
+        assertThat(e.users()).isEmpty();
+    }
+
+    @Test
+    void passwordHashes() {
+        String h = Accounts.hash("correct horse".toCharArray());
+        assertThat(h).startsWith("pbkdf2-sha256:").doesNotContain("correct");
+        Account a = new Account("a", h, tmp, false);
+        assertThat(Accounts.check(a, "correct horse")).isTrue();
+        assertThat(Accounts.check(a, "wrong")).isFalse();
+        assertThat(Accounts.check(null, "correct horse")).isFalse();
+        assertThat(Accounts.check(new Account("b", "plain", tmp, false), "plain")).isTrue();
+        assertThat(Accounts.check(new Account("b", "plain", tmp, false), "plain ")).isFalse();
+        assertThat(Accounts.hash("x".toCharArray())).isNotEqualTo(Accounts.hash("x".toCharArray()));   // salted
+    }
+
+    @Test
+    void commandLine() throws Exception {
+        assertThat(Main.run(new String[] {"--bogus"})).isEqualTo(2);
+        assertThat(Main.run(new String[] {"-p", "abc"})).isEqualTo(2);
+        assertThat(Main.run(new String[] {"-p"})).isEqualTo(2);
+        assertThat(Main.run(new String[] {"-c", tmp.resolve("missing.properties").toString()})).isEqualTo(2);
+        Path bad = Files.writeString(tmp.resolve("bad.properties"), "port=x\n");
+        assertThat(Main.run(new String[] {"-c", bad.toString(), "--check-config"})).isEqualTo(2);
+        Path good = Files.writeString(tmp.resolve("good.properties"), "user.a.password=topsecret\nuser.a.home=" + tmp + "\n");
+        PrintStream old = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true));
+        try {
+            assertThat(Main.run(new String[] {"-c", good.toString(), "--check-config"})).isEqualTo(0);
+            assertThat(Main.run(new String[] {"-h"})).isEqualTo(0);
+        } finally {
+            System.setOut(old);
+        }
+        assertThat(out.toString()).contains("config OK").contains("user.a.password=********").doesNotContain("topsecret")
+            .contains("usage:");
+    }
+}

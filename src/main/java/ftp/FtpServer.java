@@ -35,6 +35,7 @@ final class FtpServer implements AutoCloseable {
     private ServerSocketChannel implicitListener;  // tls.implicit.port (RFC 4217 §2: implicit FTPS, usually 990)
     private Thread acceptor;
     private volatile boolean stopping;
+    private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
 
     /** Throws IllegalArgumentException (naming the key) when the TLS certificate can't be used. */
     FtpServer(Config config) {
@@ -105,8 +106,8 @@ final class FtpServer implements AutoCloseable {
         }
     }
 
-    /** Blocks until the server has stopped accepting. */
-    void await() throws InterruptedException { acceptor.join(); }
+    /** Blocks until {@link #stop} has finished. */
+    void await() throws InterruptedException { stopped.await(); }
 
     private void acceptLoop(ServerSocketChannel from, boolean implicitTls) {
         while (!stopping) {
@@ -197,6 +198,8 @@ final class FtpServer implements AutoCloseable {
         }
         for (Session s : sessions) s.shutdown();
         if (xferlog != null) xferlog.close();
+        if (stopped.getCount() > 0) LOG.log(System.Logger.Level.INFO, "stopped");
+        stopped.countDown();
     }
 
     boolean stopping() { return stopping; }

@@ -126,9 +126,7 @@ public final class Main {
         // A signal handler rather than a shutdown hook: hooks run beside JUL's own, which silences logging.
         sun.misc.SignalHandler stop = sig -> Thread.ofPlatform().start(() -> {
             log.log(System.Logger.Level.INFO, "SIG" + sig.getName() + ": stopping; transfers get up to " + c.shutdownGrace().toSeconds() + " s");
-            server.stop(c.shutdownGrace());
-            log.log(System.Logger.Level.INFO, "stopped");
-            System.exit(0);
+            server.stop(c.shutdownGrace());                   // then await() below returns and main exits 0
         });
         sun.misc.Signal.handle(new sun.misc.Signal("TERM"), stop);
         sun.misc.Signal.handle(new sun.misc.Signal("INT"), stop);

@@ -11,7 +11,7 @@ JAR := target/ftp-server.jar
 SOURCES := $(shell find src/main -type f) pom.xml
 ARGS ?=
 
-.PHONY: build run test clean
+.PHONY: build run test interop clean
 build: $(JAR)
 
 $(JAR): $(SOURCES)
@@ -23,6 +23,10 @@ run: $(JAR)
 # Not quiet: Surefire's "Tests run:" summary is what CI reads.
 test:
 	mvn -B -ntp test
+
+# Real clients against the built jar (curl, lftp, wget, ftplib, rclone, tnftp; .ci/run installs them).
+interop: $(JAR)
+	JAVA=$(JAVA) JAR=$(JAR) bash src/test/interop/run.sh
 
 clean:
 	$(MVN) clean

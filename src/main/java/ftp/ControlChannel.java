@@ -159,7 +159,7 @@ final class ControlChannel implements AutoCloseable {
     @Override
     public void close() {
         try {
-            socket.close();
+            Tls.close(socket);
         } catch (IOException ignored) {
             // already gone
         }

@@ -76,6 +76,20 @@ final class Tls {
         return s;
     }
 
+    /**
+     * Closes a socket; a TLS one with a lone close_notify first. JSSE's plain close() of a TLS 1.3
+     * socket sends user_canceled before close_notify, which GnuTLS clients (lftp) take as fatal.
+     */
+    static void close(Socket s) throws IOException {
+        try {
+            if (s instanceof SSLSocket && !s.isClosed() && !s.isOutputShutdown()) s.shutdownOutput();
+        } catch (IOException ignored) {
+            // the peer is gone: close anyway
+        } finally {
+            s.close();
+        }
+    }
+
     private void reloadIfChanged() {
         long now = stamp(config);
         if (now == stamp) return;

@@ -97,7 +97,7 @@ final class Transfer implements Runnable {
      * after PROT P (RFC 4217 §9), when {@code channel} is null.
      */
     record Conn(java.net.Socket socket, SocketChannel channel) implements java.io.Closeable {
-        @Override public void close() throws IOException { socket.close(); }   // TLS: close_notify first
+        @Override public void close() throws IOException { Tls.close(socket); }
     }
 
     /** The data connection (accepted or connected now, then TLS if PROT P); the body closes it. */

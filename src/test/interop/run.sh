@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# make interop: the built jar against real clients (curl, lftp, wget, Python ftplib, rclone, tnftp),
+# plain and FTPS, every transferred tree compared by sha256 with its source. Loopback only.
+set -euo pipefail
+JAVA=${JAVA:-java}
+JAR=${JAR:-target/ftp-server.jar}
+ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
+T=$(mktemp -d)
+PORT=${PORT:-$((20000 + RANDOM % 20000))}
+trap 'kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$T"' EXIT
+pass=0 fail=0
+ok() { echo "ok   $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+check() { if "${@:2}" >>"$T/clients.log" 2>&1; then ok "$1"; else bad "$1"; fi; }
+sums() { (cd "$1" && find . -type f ! -name .listing -print0 | sort -z | xargs -0 sha256sum); }
+same() { [ "$(sums "$1")" = "$(sums "$2")" ]; }
+
+mkdir -p "$T/home" "$T/src/sub/deeper" "$T/out"
+head -c 3000000 /dev/urandom >"$T/src/big.bin"
+echo hello >"$T/src/sub/héllo wörld ✓.txt"
+echo deep >"$T/src/sub/deeper/d.txt"
+: >"$T/src/empty"
+cat >"$T/ftp.properties" <<CONF
+port=$PORT
+address=127.0.0.1
+user.u.password=p
+user.u.home=$T/home
+user.u.write=true
+tls.certificate=$ROOT/src/test/resources/tls/rsa-a.crt
+tls.key=$ROOT/src/test/resources/tls/rsa-a.key
+CONF
+"$JAVA" -jar "$JAR" -c "$T/ftp.properties" -o >"$T/server.log" 2>&1 &
+PID=$!
+for _ in $(seq 50); do (echo >/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.1; done
+URL=ftp://127.0.0.1:$PORT
+cd "$T/out"
+
+# curl: EPSV, PASV, active, upload, resume, create dirs, quote, list-only, FTPS
+check "curl upload -T + --ftp-create-dirs" curl -sS -u u:p --ftp-create-dirs -T "$T/src/big.bin" "$URL/c/d/big.bin"
+check "curl EPSV download" sh -c "curl -sS -u u:p $URL/c/d/big.bin -o epsv.bin && cmp epsv.bin $T/src/big.bin"
+check "curl PASV download" sh -c "curl -sS --disable-epsv -u u:p $URL/c/d/big.bin -o pasv.bin && cmp pasv.bin $T/src/big.bin"
+check "curl active (-P) download" sh -c "curl -sS -P 127.0.0.1 -u u:p $URL/c/d/big.bin -o port.bin && cmp port.bin $T/src/big.bin"
+check "curl resume -C -" sh -c "head -c 1000000 $T/src/big.bin > part.bin && curl -sS -C - -u u:p $URL/c/d/big.bin -o part.bin && cmp part.bin $T/src/big.bin"
+check "curl upload resume -C -" sh -c "head -c 999 $T/src/big.bin > $T/home/c/r.bin && curl -sS -C - -u u:p -T $T/src/big.bin $URL/c/r.bin && cmp $T/home/c/r.bin $T/src/big.bin"
+check "curl -Q quote (MKD, RNFR/RNTO)" sh -c "curl -sS -u u:p -Q 'MKD q' -Q 'RNFR c/r.bin' -Q 'RNTO q/r2.bin' $URL/ -o /dev/null && test -f $T/home/q/r2.bin"
+check "curl --list-only" sh -c "curl -sS -u u:p --list-only $URL/c/d/ | grep -qx big.bin"
+check "curl --ssl-reqd download" sh -c "curl -sS -k --ssl-reqd -u u:p $URL/c/d/big.bin -o tls.bin && cmp tls.bin $T/src/big.bin"
+check "curl --ssl-reqd upload" sh -c "curl -sS -k --ssl-reqd -u u:p -T $T/src/big.bin $URL/tls-up.bin && cmp $T/home/tls-up.bin $T/src/big.bin"
+
+# lftp: mirror -R and back (UTF-8 names, nested folders), pget -n 4, the same over TLS
+LFTP="set ssl:verify-certificate no; set net:max-retries 1; set net:timeout 20"
+check "lftp mirror -R" lftp -u u,p -p "$PORT" 127.0.0.1 -e "$LFTP; set ftp:ssl-allow no; mirror -R $T/src l; bye"
+check "lftp mirror back" sh -c "lftp -u u,p -p $PORT 127.0.0.1 -e '$LFTP; set ftp:ssl-allow no; mirror l lback; bye' && true"
+check "lftp trees equal" same "$T/src" "$T/out/lback"
+check "lftp pget -n 4" sh -c "lftp -u u,p -p $PORT 127.0.0.1 -e '$LFTP; set ftp:ssl-allow no; pget -n 4 l/big.bin -o pget.bin; bye' && cmp pget.bin $T/src/big.bin"
+check "lftp TLS mirror -R" lftp -u u,p -p "$PORT" 127.0.0.1 -e "$LFTP; set ftp:ssl-force true; set ftp:ssl-protect-data true; mirror -R $T/src lt; bye"
+check "lftp TLS mirror back" lftp -u u,p -p "$PORT" 127.0.0.1 -e "$LFTP; set ftp:ssl-force true; set ftp:ssl-protect-data true; mirror lt ltback; bye"
+check "lftp TLS trees equal" same "$T/src" "$T/out/ltback"
+
+# wget -m
+check "wget -m" wget -q -m -nH -P wget "ftp://u:p@127.0.0.1:$PORT/l/"
+check "wget tree equal" same "$T/src" "$T/out/wget/l"
+
+# Python ftplib: MLSD, REST resume, FTP_TLS with PROT P
+check "python ftplib MLSD + REST + FTP_TLS" python3 - "$PORT" "$T/src/big.bin" <<'PY'
+import ftplib, io, ssl, sys
+port, src = int(sys.argv[1]), open(sys.argv[2], 'rb').read()
+f = ftplib.FTP(); f.connect('127.0.0.1', port); f.login('u', 'p')
+names = {n for n, facts in f.mlsd('l')}
+assert {'big.bin', 'sub', 'empty'} <= names, names
+b = io.BytesIO(); f.retrbinary('RETR l/big.bin', b.write, rest=12345); assert b.getvalue() == src[12345:]
+f.quit()
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+t = ftplib.FTP_TLS(context=ctx); t.connect('127.0.0.1', port); t.login('u', 'p'); t.prot_p()
+b = io.BytesIO(); t.retrbinary('RETR l/big.bin', b.write); assert b.getvalue() == src
+t.storbinary('STOR py-tls.bin', io.BytesIO(src)); t.quit()
+PY
+
+# rclone: copy, sync, check
+RC=(--ftp-host 127.0.0.1 --ftp-port "$PORT" --ftp-user u --ftp-pass "$(rclone obscure p 2>/dev/null || echo x)")
+check "rclone copy" rclone copy "${RC[@]}" "$T/src" :ftp:rc
+check "rclone sync" rclone sync "${RC[@]}" "$T/src" :ftp:rc
+check "rclone check" rclone check "${RC[@]}" "$T/src" :ftp:rc
+
+# tnftp: get and put, passive and active
+check "tnftp get/put passive+active" sh -c "printf 'open 127.0.0.1 $PORT\nuser u p\nbinary\npassive on\nget l/big.bin tp.bin\nput $T/src/big.bin tnp.bin\npassive off\nget l/big.bin ta.bin\nput $T/src/big.bin tna.bin\nquit\n' | tnftp -n && cmp tp.bin $T/src/big.bin && cmp ta.bin $T/src/big.bin && cmp $T/home/tnp.bin $T/src/big.bin && cmp $T/home/tna.bin $T/src/big.bin"
+
+if [ "$fail" -gt 0 ]; then
+  echo "--- client output"; tail -n 40 "$T/clients.log"; echo "--- server log"; tail -n 40 "$T/server.log"
+fi
+echo "interop: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

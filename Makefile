@@ -11,7 +11,7 @@ JAR := target/ftp-server.jar
 SOURCES := $(shell find src/main -type f) pom.xml
 ARGS ?=
 
-.PHONY: build run test interop clean
+.PHONY: build run test interop bench clean
 build: $(JAR)
 
 $(JAR): $(SOURCES)
@@ -27,6 +27,12 @@ test:
 # Real clients against the built jar (curl, lftp, wget, ftplib, rclone, tnftp; .ci/run installs them).
 interop: $(JAR)
 	JAVA=$(JAVA) JAR=$(JAR) bash src/test/interop/run.sh
+
+# Measures (never run by make test): the server as its own process, optionally BENCH_PEER beside it.
+bench: $(JAR)
+	mkdir -p target/bench
+	$(JDK)/bin/javac --release 21 -d target/bench $$(find src/bench/java -name '*.java')
+	ulimit -n 65536 2>/dev/null || ulimit -n $$(ulimit -Hn); $(JAVA) -Xmx1g -cp target/bench bench.Bench
 
 clean:
 	$(MVN) clean

@@ -35,7 +35,7 @@ final class Listing {
 
     /** Writes the listing of {@code dir} (or the single entry, when it is a file), one CRLF line each. */
     static void write(Path target, Form form, PathJail jail, boolean write, Set<String> facts, Writer out) throws IOException {
-        BasicFileAttributes a = Files.readAttributes(target, BasicFileAttributes.class);
+        BasicFileAttributes a = read(target);
         if (!a.isDirectory()) {
             out.write(line(target, a, form, write, facts, target.getFileName() == null ? "/" : target.getFileName().toString()));
             return;
@@ -51,14 +51,23 @@ final class Listing {
     /** An entry's attributes, following links that stay inside the jail; null for the others. */
     static BasicFileAttributes attributes(Path p, PathJail jail) {
         try {
-            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            BasicFileAttributes a = read(p, LinkOption.NOFOLLOW_LINKS);
             if (a.isSymbolicLink()) {
                 if (!jail.inside(p)) return null;
-                a = Files.readAttributes(p, BasicFileAttributes.class);
+                a = read(p);
             }
             return a;
         } catch (IOException e) {
             return null;   // vanished while listing, or unreadable: leave it out
+        }
+    }
+
+    /** POSIX attributes where the file system has them (they include the basic ones), else basic. */
+    static BasicFileAttributes read(Path p, LinkOption... options) throws IOException {
+        try {
+            return Files.readAttributes(p, PosixFileAttributes.class, options);
+        } catch (UnsupportedOperationException e) {
+            return Files.readAttributes(p, BasicFileAttributes.class, options);
         }
     }
 
@@ -73,18 +82,16 @@ final class Listing {
 
     /** One `ls -l` line, the form commons-net, curl, lftp and FileZilla parse. */
     static String ls(Path p, BasicFileAttributes a, String name) {
-        String perms = a.isDirectory() ? "rwxr-xr-x" : "rw-r--r--";
-        try {
-            PosixFileAttributes px = Files.readAttributes(p, PosixFileAttributes.class);
-            perms = permissions(px.permissions());
-        } catch (IOException | UnsupportedOperationException e) {
-            // not a POSIX file system: the defaults above
-        }
+        String perms = a instanceof PosixFileAttributes px ? permissions(px.permissions())
+                     : a.isDirectory() ? "rwxr-xr-x" : "rw-r--r--";           // not a POSIX file system
         ZonedDateTime t = a.lastModifiedTime().toInstant().atZone(ZoneId.systemDefault());
-        boolean recent = t.isAfter(ZonedDateTime.now().minusMonths(6)) && t.isBefore(ZonedDateTime.now().plusDays(1));
-        return String.format(Locale.ROOT, "%c%s %3d %-8s %-8s %12d %s %s",
-            a.isDirectory() ? 'd' : '-', perms, a.isDirectory() ? 2 : 1, "ftp", "ftp", a.size(),
-            (recent ? RECENT : OLD).format(t), name);
+        ZonedDateTime now = ZonedDateTime.now();
+        boolean recent = t.isAfter(now.minusMonths(6)) && t.isBefore(now.plusDays(1));
+        String size = Long.toString(a.size());
+        return new StringBuilder(64 + name.length()).append(a.isDirectory() ? 'd' : '-').append(perms)
+            .append(a.isDirectory() ? "   2" : "   1").append(" ftp      ftp      ")
+            .append(" ".repeat(Math.max(0, 12 - size.length()))).append(size).append(' ')
+            .append((recent ? RECENT : OLD).format(t)).append(' ').append(name).toString();
     }
 
     private static String permissions(Set<PosixFilePermission> s) {

@@ -83,9 +83,13 @@ class HardeningTest {
 
     @Test
     void passivePortsStayInTheRangeAndExhaustionIs425() throws Exception {
-        int lo;
-        try (ServerSocket probe = new ServerSocket(0)) {
-            lo = probe.getLocalPort();                   // free now; its neighbour is very likely free too
+        int lo = -1;
+        for (int i = 0; i < 50 && lo < 0; i++) {         // two neighbouring free ports
+            try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(a.getLocalPort() + 1)) {
+                lo = a.getLocalPort();
+            } catch (IOException taken) {
+                // try another pair
+            }
         }
         try (TestServer s = TestServer.start(tmp, "passive.ports", lo + "-" + (lo + 1));
              RawClient a = s.raw().login("alice", "secret"); RawClient b = s.raw().login("alice", "secret");

@@ -15,7 +15,7 @@ ARGS ?=
 build: $(JAR)
 
 $(JAR): $(SOURCES)
-	$(MVN) -DskipTests package
+	$(MVN) -Dmaven.test.skip=true package
 
 run: $(JAR)
 	$(JAVA) -jar $(JAR) -c ftp.config.properties $(ARGS)

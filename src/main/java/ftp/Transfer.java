@@ -164,15 +164,19 @@ final class Transfer implements Runnable {
         SocketChannel out = conn.channel();
         if (!ascii && out != null) {
             long size = file.size();
-            ByteBuffer wait = ByteBuffer.allocateDirect(64 * 1024);
-            boolean first = true;
-            while (pos < size) {
-                long n = first ? 0 : file.transferTo(pos, Math.min(limits.length == 0 ? CHUNK : step, size - pos), out);
-                if (n <= 0) n = writeChunk(file, pos, out, wait);   // no room: park in a write until there is
-                first = false;
-                if (n <= 0) break;
-                pos += n;
-                moved(n);
+            ByteBuffer wait = borrow();
+            try {
+                boolean first = true;
+                while (pos < size) {
+                    long n = first ? 0 : file.transferTo(pos, Math.min(limits.length == 0 ? CHUNK : step, size - pos), out);
+                    if (n <= 0) n = writeChunk(file, pos, out, wait);   // no room: park in a write until there is
+                    first = false;
+                    if (n <= 0) break;
+                    pos += n;
+                    moved(n);
+                }
+            } finally {
+                give(wait);
             }
             return;
         }
@@ -197,8 +201,27 @@ final class Transfer implements Runnable {
         }
     }
 
+    /**
+     * Direct buffers of 1 MiB, reused: allocating one per transfer costs a zeroed megabyte and, as
+     * direct memory is freed only by GC, eventually a System.gc(). At most 64 are kept.
+     */
+    private static final java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> POOL = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private static final java.util.concurrent.atomic.AtomicInteger POOLED = new java.util.concurrent.atomic.AtomicInteger();
+
+    private static ByteBuffer borrow() {
+        ByteBuffer b = POOL.poll();
+        if (b == null) return ByteBuffer.allocateDirect(4 * BUFFER);
+        POOLED.decrementAndGet();
+        return b.clear();
+    }
+
+    private static void give(ByteBuffer b) {
+        if (POOLED.incrementAndGet() <= 64) POOL.offer(b);
+        else POOLED.decrementAndGet();
+    }
+
     private long writeChunk(FileChannel file, long pos, SocketChannel out, ByteBuffer b) throws IOException {
-        b.clear().limit((int) Math.min(Math.min(b.capacity(), step), file.size() - pos));
+        b.clear().limit((int) Math.min(Math.min(64 * 1024, step), file.size() - pos));   // a small write: just enough to wait for room
         int n = file.read(b, pos);
         if (n <= 0) return n;
         b.flip();
@@ -213,7 +236,16 @@ final class Transfer implements Runnable {
     long receive(Conn conn, FileChannel file, boolean ascii, long limit) throws IOException {
         SocketChannel in = conn.channel();
         boolean stream = ascii || in == null;
-        ByteBuffer buf = stream ? ByteBuffer.allocate(BUFFER) : ByteBuffer.allocateDirect(BUFFER);
+        // 1 MiB per binary upload: each file write from a virtual thread costs a scheduler hand-off, so fewer, larger ones
+        ByteBuffer buf = stream ? ByteBuffer.allocate(BUFFER) : borrow();
+        try {
+            return receive(conn, in, file, ascii, limit, stream, buf);
+        } finally {
+            if (!stream) give(buf);
+        }
+    }
+
+    private long receive(Conn conn, SocketChannel in, FileChannel file, boolean ascii, long limit, boolean stream, ByteBuffer buf) throws IOException {
         byte[] conv = stream ? new byte[BUFFER] : null;
         boolean cr = false;
         long written = 0;
@@ -237,7 +269,7 @@ final class Transfer implements Runnable {
                 }
                 buf.flip();
             } else {
-                buf.limit(step);
+                buf.limit(limits.length > 0 ? step : buf.capacity());
                 n = in.read(buf);
                 if (n < 0) break;
                 buf.flip();

@@ -91,11 +91,12 @@ class HardeningTest {
                 // try another pair
             }
         }
-        try (TestServer s = TestServer.start(tmp, "passive.ports", lo + "-" + (lo + 1));
+        int low = lo;
+        try (TestServer s = TestServer.start(tmp, "passive.ports", low + "-" + (low + 1));
              RawClient a = s.raw().login("alice", "secret"); RawClient b = s.raw().login("alice", "secret");
              RawClient c = s.raw().login("alice", "secret")) {
             int pa = pasvPort(a.cmd("PASV")), pb = pasvPort(b.cmd("PASV"));
-            assertThat(List.of(pa, pb)).allMatch(p -> p == lo || p == lo + 1).doesNotHaveDuplicates();
+            assertThat(List.of(pa, pb)).allMatch(p -> p == low || p == low + 1).doesNotHaveDuplicates();
             assertThat(c.cmd("PASV")).startsWith("425");
             assertThat(c.cmd("EPSV")).startsWith("425");
         }

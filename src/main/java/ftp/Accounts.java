@@ -18,7 +18,8 @@ final class Accounts {
     static final Set<String> ANONYMOUS_NAMES = Set.of("anonymous", "ftp");
     private static final String PREFIX = "pbkdf2-sha256";
     private static final int ITERATIONS = 210_000;                     // OWASP 2023 floor for PBKDF2-HMAC-SHA256
-    private static final String DUMMY = hash("not a password".toCharArray());
+    /** A hash to spend the same work on for an unknown name; made on first need, not at start-up. */
+    private static final class Dummy { static final String HASH = hash("not a password".toCharArray()); }
 
     private Accounts() {}
 
@@ -33,7 +34,7 @@ final class Accounts {
     /** True when {@code password} opens {@code account}; a null account does the same work and fails. */
     static boolean check(Account account, String password) {
         if (account == null) {
-            verify(DUMMY, password);
+            verify(Dummy.HASH, password);
             return false;
         }
         return account.password() == null || verify(account.password(), password);

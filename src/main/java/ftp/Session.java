@@ -112,7 +112,13 @@ final class Session implements Runnable {
                 deadline = NEVER;
                 Command c = Command.parse(line);
                 if (!(c instanceof Urgent)) awaitTransfer();   // other verbs run after the transfer, in order
-                Reply r = dispatch(c);
+                Reply r;
+                try {
+                    r = dispatch(c);
+                } catch (RuntimeException e) {                  // a bug in one handler costs one command, not the session
+                    log(System.Logger.Level.ERROR, "command failed: " + c + ": " + e);
+                    r = Reply.of(451, "Local error; command aborted.");
+                }
                 if (!(c instanceof Rnfr)) renameFrom = null;    // RFC 959: RNTO must follow RNFR at once
                 control.reply(r);
             }

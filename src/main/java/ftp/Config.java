@@ -126,22 +126,24 @@ record Config(
             source);
     }
 
-    Config withPort(int newPort) {
-        return new Config(newPort, address, maxConnections, maxConnectionsPerIp, idleTimeout, loginTimeout, dataTimeout,
-            passiveMin, passiveMax, passiveAddress, logFile, failureDelay, loginMaxFailures, loginBan, maxUploadSize,
-            anonymous, users, tlsCertificate, tlsKey, tlsKeyPassword, tlsProtocols, tlsRequired, tlsImplicitPort,
-            tlsRequireSessionReuse, shutdownGrace, transferLog, rateDownload, rateUpload, source);
-    }
+    Config withPort(int newPort) { return copy(newPort, anonymous, users); }
 
     /** For embedders: add or replace an account, whose home may be on any FileSystem. */
     Config withAccount(Account a) {
-        boolean anon = a.name().equals("anonymous");
+        if (a.name().equals("anonymous")) return copy(port, a, users);
         Map<String, Account> m = new LinkedHashMap<>(users);
-        if (!anon) m.put(a.name(), a);
-        return new Config(port, address, maxConnections, maxConnectionsPerIp, idleTimeout, loginTimeout, dataTimeout,
+        m.put(a.name(), a);
+        return copy(port, anonymous, Map.copyOf(m));
+    }
+
+    /** These settings with the accounts of {@code fresh} (a reloaded config file). */
+    Config withAccountsOf(Config fresh) { return copy(port, fresh.anonymous, fresh.users); }
+
+    private Config copy(int newPort, Account anon, Map<String, Account> accounts) {
+        return new Config(newPort, address, maxConnections, maxConnectionsPerIp, idleTimeout, loginTimeout, dataTimeout,
             passiveMin, passiveMax, passiveAddress, logFile, failureDelay, loginMaxFailures, loginBan, maxUploadSize,
-            anon ? a : anonymous, Map.copyOf(m), tlsCertificate, tlsKey, tlsKeyPassword, tlsProtocols, tlsRequired,
-            tlsImplicitPort, tlsRequireSessionReuse, shutdownGrace, transferLog, rateDownload, rateUpload, source);
+            anon, accounts, tlsCertificate, tlsKey, tlsKeyPassword, tlsProtocols, tlsRequired, tlsImplicitPort,
+            tlsRequireSessionReuse, shutdownGrace, transferLog, rateDownload, rateUpload, source);
     }
 
     /** Typed reads of single keys; each failure names its key. */

@@ -239,12 +239,7 @@ final class FtpServer implements AutoCloseable {
                 reloadStamp = st;
                 try {
                     Config fresh = Config.load(f, null);
-                    Config c = config;
-                    config = new Config(c.port(), c.address(), c.maxConnections(), c.maxConnectionsPerIp(), c.idleTimeout(),
-                        c.loginTimeout(), c.dataTimeout(), c.passiveMin(), c.passiveMax(), c.passiveAddress(), c.logFile(),
-                        c.failureDelay(), c.loginMaxFailures(), c.loginBan(), c.maxUploadSize(), fresh.anonymous(), fresh.users(),
-                        c.tlsCertificate(), c.tlsKey(), c.tlsKeyPassword(), c.tlsProtocols(), c.tlsRequired(), c.tlsImplicitPort(),
-                        c.tlsRequireSessionReuse(), c.shutdownGrace(), c.transferLog(), c.rateDownload(), c.rateUpload(), c.source());
+                    config = config.withAccountsOf(fresh);
                     userRates.clear();
                     LOG.log(System.Logger.Level.INFO, "config reloaded: " + fresh.users().size() + " users" + (fresh.anonymous() != null ? " and anonymous" : ""));
                 } catch (Config.Bad e) {

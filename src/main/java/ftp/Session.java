@@ -554,14 +554,15 @@ final class Session implements Runnable {
     // ---- transfers ----
 
     private Reply startTransfer(String what, String opening, Transfer.Body body) {
-        boolean download = !what.startsWith("STOR") && !what.startsWith("APPE") && !what.startsWith("STOU");
-        transfer = new Transfer(this, what, opening, server.throttles(account, download), body).start();
+        transfer = new Transfer(this, what, opening, server.throttles(account, !upload(what)), body).start();
         return Reply.NONE;
     }
 
+    private static boolean upload(String what) { return what.startsWith("STOR") || what.startsWith("APPE") || what.startsWith("STOU"); }
+
     /** One xferlog(5) line per file transfer, the format vsftpd, proftpd and wu-ftpd write. */
     void xferlog(String what, long bytes, long ms, boolean complete) {
-        char direction = what.startsWith("RETR") ? 'o' : what.startsWith("STOR") || what.startsWith("APPE") || what.startsWith("STOU") ? 'i' : 0;
+        char direction = what.startsWith("RETR") ? 'o' : upload(what) ? 'i' : 0;
         if (direction == 0 || account == null) return;              // listings are not file transfers
         boolean anon = account.password() == null;
         String path = what.substring(5).replaceAll("[\\s\\p{Cntrl}]", "_");

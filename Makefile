@@ -5,6 +5,8 @@ ifeq ($(JDK),)
 $(error no JDK >= 21 found: set JAVA_HOME or install one, e.g. apt-get install openjdk-21-jdk-headless)
 endif
 export JAVA_HOME := $(JDK)
+# The JVM names files in the locale's encoding, fixed at start-up: UTF-8 (RFC 2640) needs a UTF-8 locale.
+export LC_ALL := C.UTF-8
 JAVA := $(JDK)/bin/java
 MVN := mvn -q -B
 JAR := target/ftp-server.jar

@@ -31,13 +31,20 @@ final class Accounts {
         return a;
     }
 
-    /** True when {@code password} opens {@code account}; a null account does the same work and fails. */
+    /**
+     * True when {@code password} opens {@code account}. Every failure costs one PBKDF2 run: a null
+     * account and a wrong plain-text password do the dummy one, so timing never tells them apart
+     * even with a short login.failure.delay.
+     */
     static boolean check(Account account, String password) {
         if (account == null) {
             verify(Dummy.HASH, password);
             return false;
         }
-        return account.password() == null || verify(account.password(), password);
+        if (account.password() == null) return true;
+        boolean ok = verify(account.password(), password);
+        if (!ok && !isHash(account.password())) verify(Dummy.HASH, password);
+        return ok;
     }
 
     /** A value for user.NAME.password: pbkdf2-sha256:ITERATIONS:SALT:HASH (Base64). */

@@ -19,7 +19,8 @@ import java.util.Map;
  * on its type: {@link PreLogin} (allowed before login), {@link Login} (USER and PASS: refused in
  * clear text when TLS is required), {@link Write} (needs the write right),
  * {@link Data} (opens a data connection, runs on a transfer thread), {@link Urgent} (answered
- * while a transfer runs). Aliases (XPWD, XMKD, XCUP, APPE, EPRT, …) are resolved here.
+ * while a transfer runs), {@link Param} (sets up the next transfer: a pending REST survives it).
+ * Aliases (XPWD, XMKD, XCUP, APPE, EPRT, …) are resolved here.
  */
 sealed interface Command {
     default boolean needsLogin() { return !(this instanceof PreLogin); }
@@ -28,6 +29,7 @@ sealed interface Command {
     sealed interface Write extends Command {}
     sealed interface Data extends Command {}
     sealed interface Urgent extends Command {}
+    sealed interface Param extends Command {}                           // RFC 959 §4.1.2 transfer parameters
     sealed interface Login extends PreLogin {}                          // refused in clear when TLS is required
 
     // Access control (RFC 959 §4.1.1)
@@ -41,8 +43,8 @@ sealed interface Command {
     record Host(String name) implements PreLogin {}                    // RFC 7151
     // Security (RFC 4217)
     record Auth(String mechanism) implements PreLogin {}
-    record Pbsz(long size) implements PreLogin {}
-    record Prot(char level) implements PreLogin {}
+    record Pbsz(long size) implements PreLogin, Param {}
+    record Prot(char level) implements PreLogin, Param {}
     record Ccc() implements PreLogin {}
     // Directories and files
     record Cwd(String path) implements Command {}
@@ -59,14 +61,14 @@ sealed interface Command {
     record SiteChmod(int mode, String path) implements Write {}
     record SiteHelp() implements Command {}
     // Transfer parameters
-    record Type(boolean ascii) implements Command {}
-    record Mode() implements Command {}                                 // S only
-    record Stru() implements Command {}                                 // F only
-    record Allo() implements Command {}
-    record Rest(long offset) implements Command {}                      // RFC 3659 §5
-    record Pasv() implements Command {}
-    record Epsv(int family, boolean all) implements Command {}          // RFC 2428 §3; family 0 = any
-    record Port(InetSocketAddress target, boolean extended) implements Command {} // PORT, EPRT
+    record Type(boolean ascii) implements Param {}
+    record Mode() implements Param {}                                   // S only
+    record Stru() implements Param {}                                   // F only
+    record Allo() implements Param {}
+    record Rest(long offset) implements Param {}                        // RFC 3659 §5
+    record Pasv() implements Param {}
+    record Epsv(int family, boolean all) implements Param {}            // RFC 2428 §3; family 0 = any
+    record Port(InetSocketAddress target, boolean extended) implements Param {} // PORT, EPRT
     // Data transfers and listings
     record Retr(String path) implements Data {}
     record Stor(String path, boolean append) implements Data, Write {}  // STOR, APPE
@@ -96,7 +98,7 @@ sealed interface Command {
         "CWD path", "XCWD path", "CDUP", "XCUP", "PWD", "XPWD", "MKD path", "XMKD path",
         "RMD path", "XRMD path", "DELE path", "RNFR path", "RNTO path", "SIZE path", "MDTM path",
         "MFMT YYYYMMDDHHMMSS path", "SITE HELP|CHMOD mode path",
-        "TYPE A|I", "MODE S", "STRU F", "ALLO size", "REST offset",
+        "TYPE A|I|L 8", "MODE S", "STRU F", "ALLO size", "REST offset",
         "PASV", "EPSV [1|2|ALL]", "PORT h1,h2,h3,h4,p1,p2", "EPRT |proto|addr|port|",
         "RETR path", "STOR path", "APPE path", "STOU", "LIST [path]", "NLST [path]",
         "MLSD [path]", "MLST [path]", "ABOR",
@@ -229,16 +231,16 @@ sealed interface Command {
         return new Mfmt(time(p[0]), p[1]);
     }
 
+    DateTimeFormatter TIME_VAL = DateTimeFormatter.ofPattern("uuuuMMddHHmmss").withResolverStyle(java.time.format.ResolverStyle.STRICT);
+
     /** RFC 3659 §2.3 time-val: YYYYMMDDHHMMSS[.sss], always UTC. */
     static Instant time(String s) {
+        if (!s.matches("[0-9]{14}(\\.[0-9]{1,3})?")) throw new IllegalArgumentException("time must be YYYYMMDDHHMMSS");
         try {
             String whole = s.contains(".") ? s.substring(0, s.indexOf('.')) : s;
-            Instant t = LocalDateTime.parse(whole, DateTimeFormatter.ofPattern("uuuuMMddHHmmss"))
-                .toInstant(ZoneOffset.UTC);
+            Instant t = LocalDateTime.parse(whole, TIME_VAL).toInstant(ZoneOffset.UTC);   // strict: no 30 February
             if (s.contains(".")) {
                 String frac = s.substring(s.indexOf('.') + 1);
-                if (frac.isEmpty() || frac.length() > 3 || !frac.chars().allMatch(Character::isDigit))
-                    throw new IllegalArgumentException("bad fraction");
                 t = t.plusMillis(Long.parseLong((frac + "00").substring(0, 3)));
             }
             return t;
@@ -285,7 +287,10 @@ sealed interface Command {
         return switch (arg) {
             case "1" -> new Epsv(1, false);
             case "2" -> new Epsv(2, false);
-            default -> new Refused(522, "Network protocol not supported, use (1,2)");
+            default -> {
+                if (!arg.chars().allMatch(Character::isDigit)) throw new IllegalArgumentException("EPSV [1|2|ALL]");
+                yield new Refused(522, "Network protocol not supported, use (1,2)");
+            }
         };
     }
 
@@ -329,9 +334,9 @@ sealed interface Command {
             }
             return address(ip);
         }
-        if (!s.matches("[0-9A-Fa-f:.]{2,45}") || !s.contains(":")) throw new IllegalArgumentException("bad IPv6 address");
+        if (!s.matches("[0-9A-Fa-f:][0-9A-Fa-f:.]{1,44}") || !s.contains(":")) throw new IllegalArgumentException("bad IPv6 address");
         try {
-            return InetAddress.getByName(s);   // holds ':', so a literal: Java never looks it up
+            return InetAddress.getByName(s);   // starts with a hex digit or ':' and holds ':': parsed as a literal, never looked up
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException("bad IPv6 address");
         }

@@ -118,7 +118,7 @@ record Config(
             v.seconds("login.ban.seconds", 600),
             v.size("max.upload.size", v.get("max.upload.size")),
             anonymous, Map.copyOf(users),
-            cert, key, p.getProperty("tls.key.password", ""), v.protocols("tls.protocols"),
+            cert, key, p.getProperty("tls.key.password", ""), v.protocols("tls.protocols", cert != null),
             tlsRequired, v.integer("tls.implicit.port", -1, 0, 65535),
             v.bool("tls.require.session.reuse", p.getProperty("tls.require.session.reuse", "false")),
             v.seconds("shutdown.grace", 30), v.get("transfer.log").isEmpty() ? null : Path.of(v.get("transfer.log")),
@@ -232,10 +232,11 @@ record Config(
             return f;
         }
 
-        List<String> protocols(String key) throws Bad {
+        /** Checked against the JDK's own list only when TLS is on: asking JSSE costs ~100 ms of start-up. */
+        List<String> protocols(String key, boolean tls) throws Bad {
             String s = get(key);
             List<String> l = java.util.Arrays.stream((s.isEmpty() ? "TLSv1.2,TLSv1.3" : s).split("[,\\s]+")).filter(x -> !x.isEmpty()).toList();
-            List<String> known = Tls.supportedProtocols();
+            List<String> known = tls ? Tls.supportedProtocols() : List.of("TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1", "SSLv3");
             for (String x : l) if (!known.contains(x)) throw new Bad(key, "unknown protocol " + x + "; this JDK has " + known);
             return l;
         }

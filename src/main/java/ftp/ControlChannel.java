@@ -20,7 +20,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class ControlChannel implements AutoCloseable {
     static final int MAX_LINE = 4096;
     private static final int MAX_OVERLONG = 3;
-    private static final int IAC = 255;
+    private static final int IAC = 255, SB = 250, SE = 240;
 
     private Socket socket;
     private InputStream in;
@@ -45,7 +45,8 @@ final class ControlChannel implements AutoCloseable {
 
     /** The next command line, or null when the client has gone. */
     String readLine() throws IOException {
-        int telnet = 0;                               // 0 data, 1 after IAC, 2 option byte of WILL/WONT/DO/DONT
+        int telnet = 0;                               // 0 data, 1 after IAC, 2 option byte of WILL/WONT/DO/DONT,
+                                                      // 3 inside a subnegotiation (IAC SB … IAC SE), 4 IAC inside it
         while (true) {
             if (pos == lim) {
                 int n = in.read(buf);
@@ -54,7 +55,15 @@ final class ControlChannel implements AutoCloseable {
                 lim = n;
             }
             int b = buf[pos++] & 0xff;
+            if (telnet == 3 || telnet == 4) {
+                telnet = telnet == 3 ? (b == IAC ? 4 : 3) : (b == SE ? 0 : 3);   // all of it dropped
+                continue;
+            }
             if (telnet == 1) {
+                if (b == SB) {
+                    telnet = 3;
+                    continue;
+                }
                 telnet = b >= 251 && b <= 254 ? 2 : 0;
                 if (b != IAC && b >= 240) continue;   // a Telnet command (IP, DM, …): dropped
                 // IAC IAC is a literal 0xFF; IAC before an ordinary byte: the IAC alone is dropped

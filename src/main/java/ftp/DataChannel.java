@@ -25,6 +25,7 @@ final class DataChannel {
     private ServerSocketChannel listener;      // guarded by the session's threading rules: one owner at a time
     private InetSocketAddress target;
     private volatile java.io.Closeable open;   // what abort() must close: the listener or the connection
+    private volatile long listening;           // nanoTime a passive listener opened; 0 when there is none
 
     DataChannel(Config config, InetAddress peer, InetAddress local) {
         this.config = config;
@@ -79,6 +80,7 @@ final class DataChannel {
         }
         listener = s;
         open = s;
+        listening = System.nanoTime();
         return ((InetSocketAddress) s.getLocalAddress()).getPort();
     }
 
@@ -106,6 +108,7 @@ final class DataChannel {
         InetSocketAddress t = target;
         listener = null;
         target = null;
+        listening = 0;
         if (l != null) {
             try (l) {
                 while (true) {
@@ -138,7 +141,14 @@ final class DataChannel {
     }
 
     /** Closes whatever is pending or open: the listener, or the live connection. */
+    /** True when a passive listener has waited more than {@code nanos} for its transfer command. */
+    boolean listeningLongerThan(long now, long nanos) {
+        long t = listening;
+        return t != 0 && now - t > nanos;
+    }
+
     void close() {
+        listening = 0;
         target = null;
         listener = null;
         java.io.Closeable c = open;

@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class FtpServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("ftp");
+    static final byte[] BANNER = Reply.of(220, "FTP server ready.").bytes();
 
     private volatile Config config;             // accounts may be replaced by reload(); the rest is fixed at start
     private final Guard guard;
@@ -145,6 +146,7 @@ final class FtpServer implements AutoCloseable {
             return;
         }
         try {
+            if (!implicitTls) ch.write(ByteBuffer.wrap(BANNER));     // at once: the client needn't wait for a thread to start
             Session s = new Session(this, new ControlChannel(ch.socket()), ids.incrementAndGet(), implicitTls);
             sessions.add(s);
             Thread.ofVirtual().start(s);
@@ -175,7 +177,13 @@ final class FtpServer implements AutoCloseable {
 
     void release(Path p) { uploading.remove(key(p)); }
 
-    boolean busy(Path p) { return uploading.contains(key(p)); }
+    /** Whether an upload writes {@code p} or anything under it (a directory can't be renamed away beneath one). */
+    boolean busy(Path p) {
+        Path k = key(p);
+        if (uploading.contains(k)) return true;
+        for (Path u : uploading) if (u.startsWith(k)) return true;    // a handful at most: the uploads running now
+        return false;
+    }
 
     private static Path key(Path p) { return p.toAbsolutePath().normalize(); }
 

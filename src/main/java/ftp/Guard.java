@@ -33,9 +33,15 @@ final class Guard {
             total.decrementAndGet();
             return "Too many connections; try again later.";
         }
-        AtomicInteger n = perAddress.compute(ip, (k, v) -> v == null ? new AtomicInteger() : v);
-        if (n.incrementAndGet() > config.maxConnectionsPerIp()) {
-            release(ip);
+        boolean[] over = {false};
+        perAddress.compute(ip, (k, v) -> {                 // count and check in one step: release can't interleave
+            AtomicInteger n = v == null ? new AtomicInteger() : v;
+            over[0] = n.incrementAndGet() > config.maxConnectionsPerIp();
+            if (over[0]) n.decrementAndGet();
+            return n.get() == 0 ? null : n;
+        });
+        if (over[0]) {
+            total.decrementAndGet();
             return "Too many connections from your address.";
         }
         return null;

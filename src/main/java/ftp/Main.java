@@ -30,6 +30,12 @@ public final class Main {
           -h, --help          this text
         """;
 
+    /**
+     * Whether the JVM can name files in UTF-8 (RFC 2640). It takes the file-name encoding from the
+     * locale at start-up (sun.jnu.encoding, not settable later): under LANG=C it is ASCII.
+     */
+    static final boolean UTF8_NAMES = "UTF-8".equalsIgnoreCase(System.getProperty("sun.jnu.encoding", "UTF-8"));
+
     private Main() {}
 
     public static void main(String[] args) {
@@ -99,6 +105,9 @@ public final class Main {
         if (config.anonymous() != null)
             log.log(System.Logger.Level.INFO, "anonymous users get " + config.anonymous().home() + (config.anonymous().write() ? " (read-write)" : " (read-only)"));
         if (config.anonymous() == null && config.users().isEmpty()) log.log(System.Logger.Level.WARNING, "no accounts: nobody can log in");
+        if (!UTF8_NAMES)
+            log.log(System.Logger.Level.WARNING, "the locale's file-name encoding is " + System.getProperty("sun.jnu.encoding")
+                + ", not UTF-8: names beyond ASCII will fail; start the JVM with LANG=C.UTF-8");
         FtpServer server;
         try {
             server = new FtpServer(config);

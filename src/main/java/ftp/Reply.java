@@ -21,7 +21,7 @@ record Reply(int code, String text) {
         StringBuilder b = null;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c < 0x20 || c == 0x7f) {
+            if (c < 0x20 || c >= 0x7f && c <= 0x9f) {           // C0, DEL and C1 (U+0085 is a line end to some)
                 if (b == null) b = new StringBuilder(s.substring(0, i));
                 b.append('?');
             } else if (b != null) b.append(c);

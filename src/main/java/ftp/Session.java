@@ -50,7 +50,7 @@ final class Session implements Runnable {
     private final DataChannel data;
     private final int id;
     private final InetAddress peer;
-    private final long connectedAt = System.nanoTime();
+    private long loginSince = System.nanoTime();  // connect, or the last logout: login.timeout counts from here
 
     private String pendingUser;                 // after USER, before PASS
     private Account account;                    // with jail: logged in
@@ -67,6 +67,7 @@ final class Session implements Runnable {
     private javax.net.ssl.SSLSocket secure;     // the control connection after AUTH TLS (or implicit)
     private volatile char prot = 'C';           // RFC 4217 §9: C clear, P private data connections
     private volatile Transfer transfer;
+    private volatile boolean handshaking;       // AUTH TLS or implicit TLS: the watchdog then closes without a 421
     private volatile long deadline = NEVER;     // nanoTime when the watchdog ends a silent session
 
     /** A virtual path and the real path it resolved to inside the jail. */
@@ -103,8 +104,8 @@ final class Session implements Runnable {
                 arm();                                  // the watchdog bounds the handshake too
                 startTls();
                 prot = 'P';                             // implicit FTPS protects data by default
+                control.reply(220, "FTP server ready.");   // in clear, the acceptor sent it already
             }
-            control.reply(220, "FTP server ready.");
             while (!closing) {
                 arm();
                 String line = control.readLine();
@@ -120,6 +121,7 @@ final class Session implements Runnable {
                     r = Reply.of(451, "Local error; command aborted.");
                 }
                 if (!(c instanceof Rnfr)) renameFrom = null;    // RFC 959: RNTO must follow RNFR at once
+                if (!(c instanceof Param)) rest = 0;             // RFC 3659 §5.3: REST, then (PASV/TYPE…) the transfer
                 control.reply(r);
             }
         } catch (IOException e) {
@@ -141,7 +143,7 @@ final class Session implements Runnable {
     private void arm() {
         long now = System.nanoTime(), idle = config.idleTimeout().toNanos(), login = config.loginTimeout().toNanos();
         long d = idle > 0 ? now + idle : NEVER;
-        if (jail == null && login > 0) d = Math.min(d, connectedAt + login);
+        if (jail == null && login > 0) d = Math.min(d, loginSince + login);
         deadline = d;
     }
 
@@ -157,10 +159,18 @@ final class Session implements Runnable {
             if (t.stalled(now, stall)) t.stall();
             return;                                // the control connection may be silent during a transfer
         }
+        if (stall > 0 && data.listeningLongerThan(now, stall)) {
+            log(System.Logger.Level.INFO, "passive listener unused for data.timeout; closed");
+            data.close();                          // a PASV nobody connects to doesn't hold its port forever
+        }
         long d = deadline;
         if (d != NEVER && now - d > 0) {
             deadline = NEVER;
             log(System.Logger.Level.INFO, "timed out");
+            if (handshaking) {                     // mid-handshake a clear-text 421 would be garbage in the TLS stream
+                control.close();
+                return;
+            }
             Thread.startVirtualThread(() -> {
                 try {
                     control.reply(421, "Timeout: closing control connection.");
@@ -206,6 +216,7 @@ final class Session implements Runnable {
     Reply dispatch(Command c) throws IOException, InterruptedException {
         return switch (c) {
             case Malformed m -> Reply.of(501, "Syntax error in " + m.verb() + ": " + m.why() + ".");
+            case Unknown u when u.verb().isEmpty() -> Reply.of(500, "Empty command line.");
             case Unknown u -> Reply.of(502, "Command not implemented: " + u.verb() + ".");
             case Refused r -> Reply.of(r.code(), r.why());
             case Command x when x.needsLogin() && jail == null -> Reply.of(530, "Please log in with USER and PASS.");
@@ -216,8 +227,11 @@ final class Session implements Runnable {
             case User u -> user(u.name());
             case Pass p -> pass(p.password());
             case Acct a -> Reply.of(202, "ACCT not needed.");
+            // RFC 4217 §11 would drop a TLS control connection back to clear text: refused instead
+            case Rein r when secure != null -> Reply.of(534, "REIN refused: the connection stays encrypted; reconnect instead.");
             case Rein r -> {
                 logout();
+                facts = Set.copyOf(Listing.FACTS);
                 yield Reply.of(220, "Ready for a new user.");
             }
             case Quit q -> {
@@ -228,9 +242,11 @@ final class Session implements Runnable {
             case Host h -> jail != null || pendingUser != null
                 ? Reply.of(503, "HOST must come before USER.") : Reply.of(220, "Host accepted.");   // RFC 7151 §3
             case Auth a -> auth(a.mechanism());
+            // RFC 4217 §8 puts PBSZ before PROT; PROT alone is accepted, as commons-net users often send it so
             case Pbsz p -> secure == null ? Reply.of(503, "PBSZ needs AUTH TLS first.") : Reply.of(200, "PBSZ=0");
             case Prot p -> prot(p.level());
-            case Ccc x -> Reply.of(server.tls() == null ? 502 : 534, "CCC refused: the control connection stays encrypted.");
+            case Ccc x -> secure == null ? Reply.of(533, "CCC needs a protected control connection.")   // RFC 2228
+                                         : Reply.of(534, "CCC refused: the control connection stays encrypted.");
             // directories and files
             case Cwd x -> cwd(x.path(), 250);
             case Cdup x -> cwd("..", 200);
@@ -244,6 +260,8 @@ final class Session implements Runnable {
             case Dele x -> file(() -> dele(target(x.path())));
             case Rnfr x -> file(() -> rnfr(target(x.path())));
             case Rnto x -> file(() -> rnto(target(x.path())));
+            // RFC 3659 §4: SIZE counts the octets as transferred; in TYPE A that means reading the whole file
+            case Size x when ascii -> Reply.of(550, "SIZE is not available in TYPE A; send TYPE I first.");
             case Size x -> file(() -> {
                 BasicFileAttributes a = Files.readAttributes(target(x.path()).real(), BasicFileAttributes.class);
                 return a.isRegularFile() ? Reply.of(213, Long.toString(a.size())) : Reply.of(550, "Not a plain file.");
@@ -289,7 +307,7 @@ final class Session implements Runnable {
             case OptsUtf8 o -> Reply.of(200, "UTF8 mode " + (o.on() ? "on." : "off (names stay UTF-8)."));
             case OptsMlst o -> {
                 facts = o.facts().stream().filter(Listing.FACTS::contains).collect(Collectors.toUnmodifiableSet());
-                yield Reply.of(200, "MLST OPTS " + Listing.FACTS.stream().filter(facts::contains).map(f -> f + ";").collect(Collectors.joining()));
+                yield Reply.of(200, ("MLST OPTS " + Listing.FACTS.stream().filter(facts::contains).map(f -> f + ";").collect(Collectors.joining())).strip());
             }
         };
     }
@@ -307,19 +325,21 @@ final class Session implements Runnable {
         if (pendingUser == null) return Reply.of(503, "Send USER first.");
         String name = pendingUser;
         pendingUser = null;
+        if (server.guard().banned(peer)) {                  // banned by failures on other connections meanwhile
+            closing = true;
+            return Reply.of(421, "Too many failed logins from your address; closing.");
+        }
         long start = System.nanoTime();
         Account a = Accounts.find(server.accounts(), name);
-        if (Accounts.check(a, password)) {
+        // A TLS-only account over clear text fails exactly like a wrong password, whatever was sent:
+        // a different reply for the right password would be an oracle (RFC 2577 §5).
+        boolean clearRefused = a != null && a.tlsRequired() && secure == null;
+        if (Accounts.check(clearRefused ? null : a, password)) {
             try {
                 jail = new PathJail(a.home());
             } catch (IOException e) {
                 log(System.Logger.Level.ERROR, "home of " + name + " unavailable: " + e);
                 return Reply.of(530, "Login failed: home directory unavailable.");
-            }
-            if (a.tlsRequired() && secure == null) {
-                jail = null;
-                log(System.Logger.Level.WARNING, "login refused without TLS: user '" + Reply.safe(name) + "'");
-                return Reply.of(530, "This account requires TLS: send AUTH TLS first.");
             }
             account = a;
             cwd = "/";
@@ -327,7 +347,7 @@ final class Session implements Runnable {
             return Reply.of(230, "User " + name + " logged in.");
         }
         // One fixed form, address first, for fail2ban (README); the rest is client text.
-        log(System.Logger.Level.WARNING, "login failed: user '" + Reply.safe(name) + "'");
+        log(System.Logger.Level.WARNING, "login failed: user '" + Reply.safe(name) + "'" + (clearRefused ? " (TLS required)" : ""));
         long wait = start + config.failureDelay().toNanos() - System.nanoTime();   // same total time for every failure
         if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
         boolean banned = server.guard().failed(peer);
@@ -336,7 +356,7 @@ final class Session implements Runnable {
             closing = true;
             return Reply.of(421, "Too many failed logins; closing.");
         }
-        return Reply.of(530, "Login incorrect.");
+        return Reply.of(530, server.tls() != null && secure == null ? "Login incorrect; some accounts need AUTH TLS first." : "Login incorrect.");
     }
 
     // ---- TLS (RFC 4217) ----
@@ -378,12 +398,18 @@ final class Session implements Runnable {
         control.reply(234, "AUTH " + mechanism + " ok; start the TLS handshake.");
         arm();                                           // the watchdog bounds the handshake
         startTls();
+        if (jail != null || pendingUser != null) logout();   // RFC 2228 §3: after AUTH the user logs in again
         return Reply.NONE;
     }
 
     /** The handshake; bytes the client pipelined behind AUTH are dropped, never run (CVE-2011-1575). */
     private void startTls() throws IOException {
-        secure = server.tls().wrap(control.socket());
+        handshaking = true;
+        try {
+            secure = server.tls().wrap(control.socket());
+        } finally {
+            handshaking = false;
+        }
         control.upgrade(secure);
         log(System.Logger.Level.INFO, "TLS " + secure.getSession().getProtocol() + " " + secure.getSession().getCipherSuite());
     }
@@ -396,6 +422,7 @@ final class Session implements Runnable {
     }
 
     private void logout() {
+        loginSince = System.nanoTime();
         account = null;
         jail = null;
         pendingUser = null;
@@ -576,13 +603,17 @@ final class Session implements Runnable {
 
     private Reply noData() { return Reply.of(425, "Use PORT, PASV, EPRT or EPSV first."); }
 
+    /** A REST offset counts file bytes, which TYPE A changes on the way: resuming could corrupt the file. */
+    private static Reply restInAscii() { return Reply.of(550, "REST works in TYPE I only; send TYPE I and resume again."); }
+
     private Reply retr(String path) {
         long offset = rest;
         rest = 0;
         boolean asc = ascii;
         return file(() -> {
             Target t = target(path);
-            if (!Files.isRegularFile(t.real())) return Reply.of(550, "Not a plain file.");
+            if (!Files.readAttributes(t.real(), BasicFileAttributes.class).isRegularFile()) return Reply.of(550, "Not a plain file.");
+            if (asc && offset > 0) return restInAscii();
             if (!data.ready()) return noData();
             FileChannel f = FileChannel.open(t.real(), READ);
             long size = f.size();
@@ -590,7 +621,8 @@ final class Session implements Runnable {
                 f.close();
                 return Reply.of(554, "REST " + offset + " is past the end of the file (" + size + " bytes).");
             }
-            String opening = "Opening " + (asc ? "ASCII" : "BINARY") + " mode data connection for " + t.virtual() + " (" + size + " bytes).";
+            String opening = "Opening " + (asc ? "ASCII" : "BINARY") + " mode data connection for " + t.virtual()
+                + (asc ? "." : " (" + size + " bytes).");                 // in TYPE A the count would differ
             return startTransfer("RETR " + t.virtual(), opening, tr -> {
                 try (f; Transfer.Conn ch = tr.open()) {
                     tr.send(f, offset, ch, asc);
@@ -613,9 +645,13 @@ final class Session implements Runnable {
             Target t = target(unique ? "ftp-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16) : path);
             Path real = t.real();
             if (Files.isDirectory(real)) return Reply.of(550, "Is a directory.");
+            // a FIFO or device would block open(2) or write somewhere that is not a file
+            if (Files.exists(real) && !Files.isRegularFile(real)) return Reply.of(550, "Not a plain file.");
+            if (asc && offset > 0) return restInAscii();
             if (!data.ready()) return noData();
             if (!server.claim(real)) return busy();
-            boolean handedOver = false;                        // after that the transfer thread releases the claim
+            Path[] temp = {null};                              // claimed as well: nobody renames a file over it
+            boolean handedOver = false;                        // after that the transfer thread releases the claims
             try {
                 boolean exists = Files.exists(real);
                 long start = append && exists ? Files.size(real) : offset;
@@ -624,6 +660,8 @@ final class Session implements Runnable {
                 boolean inPlace = append || offset > 0 || !exists;
                 Path written = inPlace ? real : real.resolveSibling("." + real.getFileName() + ".upload-"
                     + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16));
+                if (!inPlace && !server.claim(written)) return busy();
+                if (!inPlace) temp[0] = written;
                 long limit = uploadLimit(inPlace || !exists ? 0 : Files.size(real));
                 if (limit < 0) return Reply.of(552, "Quota exceeded.");
                 FileChannel f = FileChannel.open(written, inPlace && exists ? CREATE : CREATE_NEW, WRITE);
@@ -636,7 +674,10 @@ final class Session implements Runnable {
                 handedOver = true;
                 return r;
             } finally {
-                if (!handedOver) server.release(real);
+                if (!handedOver) {
+                    server.release(real);
+                    if (temp[0] != null) server.release(temp[0]);
+                }
             }
         });
     }
@@ -648,17 +689,17 @@ final class Session implements Runnable {
     private long uploadLimit(long replacing) throws IOException {
         long limit = config.maxUploadSize();
         if (account.quota() > 0) {
-            long used;
-            try (var files = Files.walk(jail.home())) {
-                used = files.filter(Files::isRegularFile).mapToLong(p -> {
-                    try {
-                        return Files.size(p);
-                    } catch (IOException e) {
-                        return 0;
-                    }
-                }).sum();
-            }
-            long left = account.quota() - used + replacing;
+            long[] used = {0};
+            Files.walkFileTree(jail.home(), new java.nio.file.SimpleFileVisitor<>() {
+                @Override public java.nio.file.FileVisitResult visitFile(Path p, BasicFileAttributes a) {
+                    if (a.isRegularFile()) used[0] += a.size();
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+                @Override public java.nio.file.FileVisitResult visitFileFailed(Path p, IOException e) {
+                    return java.nio.file.FileVisitResult.CONTINUE;     // vanished meanwhile (another session's RMD): not counted
+                }
+            });
+            long left = account.quota() - used[0] + replacing;
             if (left <= 0) return -1;
             limit = limit == 0 ? left : Math.min(limit, left);
         }
@@ -666,11 +707,10 @@ final class Session implements Runnable {
     }
 
     private void upload(Transfer tr, FileChannel f, Path real, Path written, boolean existed, long start, boolean asc, long limit) throws IOException {
-        boolean ok = false;
+        boolean done = false;
         try {
             try (f; Transfer.Conn ch = tr.open()) {
                 tr.receive(ch, f, asc, limit);
-                ok = true;
             } catch (Transfer.Failed e) {
                 if (e.reply.code() == 552 && written == real) {      // over the limit: undo what this upload wrote
                     if (existed) {
@@ -686,9 +726,20 @@ final class Session implements Runnable {
                     throw new Transfer.Failed(451, "Could not replace the old file; it is unchanged.", e);
                 }
             }
+            done = true;
         } finally {
-            if (!ok && written != real) Files.deleteIfExists(written);   // the old file stays as it was
+            if (!done && written != real) deleteQuietly(written);                            // the old file stays as it was
+            if (!done && !existed && written == real && !tr.connected()) deleteQuietly(real);  // no data ever came
             server.release(real);
+            if (written != real) server.release(written);
+        }
+    }
+
+    private void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            log(System.Logger.Level.WARNING, "could not remove " + p + ": " + e);
         }
     }
 
@@ -705,7 +756,7 @@ final class Session implements Runnable {
             return startTransfer(form + " " + t.virtual(), "Opening ASCII mode data connection for file list.", tr -> {
                 try (Transfer.Conn ch = tr.open()) {
                     Writer out = new BufferedWriter(new OutputStreamWriter(tr.output(ch), StandardCharsets.UTF_8), 16 * 1024);
-                    Listing.write(t.real(), form, j, w, fs, out);
+                    Listing.write(t.real(), form, j, w, fs, path, out);
                     out.flush();
                 }
             });
@@ -715,7 +766,7 @@ final class Session implements Runnable {
     private Reply mlst(Target t) throws IOException {
         BasicFileAttributes a = Files.readAttributes(t.real(), BasicFileAttributes.class);
         // RFC 3659 §7.2: the facts line starts with one space, then facts, a space and the path
-        return Reply.of(250, "Listing " + t.virtual() + "\n " + Listing.facts(t.real(), a, account.write(), facts) + " " + t.virtual() + "\nEnd.");
+        return Reply.of(250, "Listing " + t.virtual() + "\n " + Listing.facts(t.real(), a, account.write(), t.virtual().equals("/"), facts) + " " + t.virtual() + "\nEnd.");
     }
 
     /** RFC 959 §4.1.3: 426 for the aborted transfer, then 226 for the ABOR itself. */
@@ -735,7 +786,7 @@ final class Session implements Runnable {
 
     private Reply stat(String path) throws IOException {
         Transfer t = transfer;
-        if (path == null && t != null) return Reply.of(213, "Transferring " + t.what() + ": " + t.bytes() + " bytes so far.");
+        if (path == null && t != null && t.running()) return Reply.of(213, "Transferring " + t.what() + ": " + t.bytes() + " bytes so far.");
         if (path == null) {
             return Reply.of(211, "FTP server status:\n Connected from " + peer.getHostAddress()
                 + "\n " + (jail == null ? "Not logged in" : "Logged in as " + account.name())
@@ -745,9 +796,9 @@ final class Session implements Runnable {
         }
         Reply r = file(() -> {
             Target target = target(path);
-            Files.readAttributes(target.real(), BasicFileAttributes.class);
-            control.replyLines(213, "Status of " + target.virtual() + ":",
-                out -> Listing.write(target.real(), Listing.Form.LIST, jail, account.write(), facts, out), "End of status.");
+            boolean dir = Files.readAttributes(target.real(), BasicFileAttributes.class).isDirectory();
+            control.replyLines(dir ? 212 : 213, "Status of " + target.virtual() + ":",          // RFC 959 §4.2
+                out -> Listing.write(target.real(), Listing.Form.LIST, jail, account.write(), facts, null, out), "End of status.");
             return Reply.NONE;
         });
         return r;
@@ -761,13 +812,13 @@ final class Session implements Runnable {
             return Reply.of(214, b.append("\nHelp OK.").toString());
         }
         String h = Command.VERBS.get(verb);
-        return h == null ? Reply.of(502, "Unknown command " + verb + ".") : Reply.of(214, "Syntax: " + h);
+        return h == null ? Reply.of(504, "Unknown command " + verb + ".") : Reply.of(214, "Syntax: " + h);
     }
 
     private Reply feat() {
         String mlst = Listing.FACTS.stream().map(f -> f + (facts.contains(f) ? "*;" : ";")).collect(Collectors.joining());
-        return Reply.of(211, "Features:\n UTF8\n MLST " + mlst + "\n SIZE\n MDTM\n MFMT\n REST STREAM"
-            + (server.tls() == null ? "" : "\n AUTH TLS\n PBSZ\n PROT")
+        return Reply.of(211, "Features:" + (Main.UTF8_NAMES ? "\n UTF8" : "") + "\n MLST " + mlst + "\n SIZE\n MDTM\n MFMT\n REST STREAM"
+            + (server.tls() == null ? "" : (implicitTls ? "" : "\n AUTH TLS") + "\n PBSZ\n PROT")
             + "\n EPSV\n EPRT\n TVFS\n HOST\nEnd.");
     }
 }

@@ -15,7 +15,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (sendfile) for binary RETR, a reused buffer for everything else, ASCII line-end conversion.
  */
 final class Transfer implements Runnable {
-    /** The work: opens the data connection with {@link #open}, copies, cleans up. {@link Failed} picks the reply. */
+    /**
+     * The work: opens the data connection with {@link #open} (which sends the 150), copies, and
+     * cleans up in its own finally blocks, so a client gone before the 150 still frees the file.
+     * {@link Failed} picks the reply.
+     */
     interface Body {
         void run(Transfer t) throws IOException;
     }
@@ -66,18 +70,13 @@ final class Transfer implements Runnable {
     public void run() {
         Reply result;
         try {
-            session.control().reply(150, opening);
-            try {
-                body.run(this);
-                result = Reply.of(226, "Transfer complete.");
-            } catch (Failed f) {
-                result = f.reply;
-            } catch (IOException e) {
-                result = bytes == 0 && !connected ? Reply.of(425, "Can't open data connection.")
-                                                  : Reply.of(426, "Connection closed; transfer aborted.");
-            }
-        } catch (IOException controlGone) {
-            result = Reply.of(426, "Connection closed; transfer aborted.");
+            body.run(this);
+            result = Reply.of(226, "Transfer complete.");
+        } catch (Failed f) {
+            result = f.reply;
+        } catch (IOException e) {
+            result = bytes == 0 && !connected ? Reply.of(425, "Can't open data connection.")
+                                              : Reply.of(426, "Connection closed; transfer aborted.");
         } catch (RuntimeException e) {
             session.log(System.Logger.Level.ERROR, "transfer of " + what + " failed: " + e);
             result = Reply.of(451, "Local error; transfer aborted.");
@@ -100,8 +99,9 @@ final class Transfer implements Runnable {
         @Override public void close() throws IOException { Tls.close(socket); }
     }
 
-    /** The data connection (accepted or connected now, then TLS if PROT P); the body closes it. */
+    /** The 150 reply, then the data connection (accepted or connected now, then TLS if PROT P); the body closes it. */
     Conn open() throws IOException {
+        session.control().reply(150, opening);
         SocketChannel c = session.data().connect();
         progressed = System.nanoTime();
         try {
@@ -139,11 +139,17 @@ final class Transfer implements Runnable {
 
     void join() throws InterruptedException { thread.join(); }
 
+    /** False once the copy has ended, even while its final reply is still on the way. */
+    boolean running() { return state.get() == RUNNING; }
+
     long bytes() { return bytes; }
 
     String what() { return what; }
 
     boolean stalled(long now, long nanos) { return nanos > 0 && now - progressed > nanos; }
+
+    /** Whether the data connection was ever established (no: nothing can have been written). */
+    boolean connected() { return connected; }
 
     private void moved(long n) throws IOException {
         bytes += n;

@@ -61,7 +61,7 @@ class ControlChannelTest {
             r.send("USER a\rb\r\n");
             assertThat(r.reply()).startsWith("501");
             r.send("\r\n");
-            assertThat(r.reply()).startsWith("502");                       // an empty line is no command
+            assertThat(r.reply()).startsWith("500");                       // an empty line is no command
         }
     }
 
@@ -96,7 +96,7 @@ class ControlChannelTest {
             java.nio.file.Files.createFile(s.home.resolve("evil\r\n226 fake"));
             r.send("STAT /\r\n");
             String stat = r.reply();
-            assertThat(stat).startsWith("213-").endsWith("213 End of status.");
+            assertThat(stat).startsWith("212-").endsWith("212 End of status.");   // RFC 959: 212 directory status
             assertThat(stat.split("\n")).noneMatch(l -> l.startsWith("226"));
             byte[] check = stat.getBytes(StandardCharsets.UTF_8);
             assertThat(new String(check, StandardCharsets.UTF_8)).contains("evil??226 fake");

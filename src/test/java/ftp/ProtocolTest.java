@@ -222,8 +222,9 @@ class ProtocolTest {
         assertThat(c.sendCommand("STAT")).isEqualTo(211);
         assertThat(c.getReplyString()).contains("alice");
         Files.writeString(s.home.resolve("f"), "x");
-        assertThat(c.sendCommand("STAT /")).isEqualTo(213);
-        assertThat(c.getReplyString()).contains(" f\r\n").startsWith("213-");
+        assertThat(c.sendCommand("STAT /")).isEqualTo(212);              // RFC 959 §4.2: directory status
+        assertThat(c.getReplyString()).contains(" f\r\n").startsWith("212-");
+        assertThat(c.sendCommand("STAT f")).isEqualTo(213);              // file status
         assertThat(c.sendCommand("FOO")).isEqualTo(502);
         assertThat(c.sendCommand("EPSV ALL")).isEqualTo(200);
         assertThat(c.sendCommand("PASV")).isEqualTo(501);
@@ -249,7 +250,9 @@ class ProtocolTest {
         assertThat(one.getRawListing()).contains("type=file;").contains("perm=rwadf;").contains("unique=");
         assertThat(c.sendCommand("OPTS MLST type;size;")).isEqualTo(200);
         assertThat(c.sendCommand("MLST dir")).isEqualTo(250);
-        assertThat(c.getReplyString()).contains(" type=dir;size=").doesNotContain("modify=");
+        assertThat(c.getReplyString()).contains(" type=dir; /dir").doesNotContain("modify=").doesNotContain("size=");   // §7.5.7
+        assertThat(c.sendCommand("MLST file.bin")).isEqualTo(250);
+        assertThat(c.getReplyString()).contains(" type=file;size=1234; /file.bin");
         assertThat(c.sendCommand("MLSD file.bin")).isEqualTo(501);      // RFC 3659 §7.2: not a directory
         assertThat(c.listFiles("file.bin")).extracting(FTPFile::getName).containsExactly("file.bin");
     }

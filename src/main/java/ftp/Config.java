@@ -103,7 +103,7 @@ record Config(
                 v.bool("anonymous.write", p.getProperty("anonymous.write", "false")))
             : null;
         int[] range = v.range("passive.ports");
-        String log = p.getProperty("log.file", "").strip();
+        Path log = v.output("log.file");
         Path cert = v.file("tls.certificate"), key = v.file("tls.key");
         boolean tlsRequired = v.bool("tls.required", p.getProperty("tls.required", "false"));
         if (cert == null && (tlsRequired || !v.get("tls.implicit.port").isEmpty()))
@@ -113,7 +113,7 @@ record Config(
             v.integer("max.connections", 500, 1, 1_000_000), v.integer("max.connections.per.ip", 20, 1, 1_000_000),
             v.seconds("idle.timeout", 300), v.seconds("login.timeout", 30), v.seconds("data.timeout", 60),
             range[0], range[1], p.getProperty("passive.address", "").strip(),
-            log.isEmpty() ? null : Path.of(log),
+            log,
             v.seconds("login.failure.delay", 1), v.integer("login.max.failures", 10, 1, 1_000_000),
             v.seconds("login.ban.seconds", 600),
             v.size("max.upload.size", v.get("max.upload.size")),
@@ -121,7 +121,7 @@ record Config(
             cert, key, p.getProperty("tls.key.password", ""), v.protocols("tls.protocols", cert != null),
             tlsRequired, v.integer("tls.implicit.port", -1, 0, 65535),
             v.bool("tls.require.session.reuse", p.getProperty("tls.require.session.reuse", "false")),
-            v.seconds("shutdown.grace", 30), v.get("transfer.log").isEmpty() ? null : Path.of(v.get("transfer.log")),
+            v.seconds("shutdown.grace", 30), v.output("transfer.log"),
             v.rate("rate.download", v.get("rate.download")), v.rate("rate.upload", v.get("rate.upload")),
             source);
     }
@@ -222,6 +222,15 @@ record Config(
             } catch (UnknownHostException e) {
                 throw new Bad(key, "not an address of this machine: '" + s + "'");
             }
+        }
+
+        /** A file to append to: its folder must exist (opening it is left to start-up). */
+        Path output(String key) throws Bad {
+            String s = get(key);
+            if (s.isEmpty()) return null;
+            Path f = Path.of(s).toAbsolutePath();
+            if (Files.isDirectory(f) || !Files.isDirectory(f.getParent())) throw new Bad(key, "cannot write " + f + ": no such folder, or a folder");
+            return f;
         }
 
         Path file(String key) throws Bad {

@@ -31,14 +31,15 @@ final class FtpServer implements AutoCloseable {
     private final AtomicInteger ids = new AtomicInteger();
     private final Throttle downloads, uploads;   // rate.download / rate.upload: all transfers together
     private final ConcurrentHashMap<String, Throttle[]> userRates = new ConcurrentHashMap<>();
-    private java.io.PrintStream xferlog;
+    private final java.io.PrintStream xferlog;
+    private boolean inherited;                   // the listener came from systemd (stdin)
     private ServerSocketChannel listener;
     private ServerSocketChannel implicitListener;  // tls.implicit.port (RFC 4217 §2: implicit FTPS, usually 990)
     private Thread acceptor;
     private volatile boolean stopping;
     private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
 
-    /** Throws IllegalArgumentException (naming the key) when the TLS certificate can't be used. */
+    /** Throws IllegalArgumentException (naming the key) when the TLS certificate or transfer.log can't be used. */
     FtpServer(Config config) {
         this.config = config;
         this.guard = new Guard(config);
@@ -48,6 +49,12 @@ final class FtpServer implements AutoCloseable {
             this.tls = Tls.load(config);
         } catch (Config.Bad e) {
             throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        try {
+            this.xferlog = config.transferLog() == null ? null : new java.io.PrintStream(java.nio.file.Files.newOutputStream(
+                config.transferLog(), java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND), true, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("transfer.log: cannot open " + config.transferLog() + ": " + e.getMessage(), e);
         }
     }
 
@@ -68,9 +75,7 @@ final class FtpServer implements AutoCloseable {
     /** Serves a listening socket made elsewhere: systemd socket activation hands one over as stdin. */
     FtpServer start(ServerSocketChannel inherited) throws IOException {
         listener = inherited;
-        if (config.transferLog() != null)
-            xferlog = new java.io.PrintStream(java.nio.file.Files.newOutputStream(config.transferLog(),
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND), true, StandardCharsets.UTF_8);
+        this.inherited = inherited != null && System.inheritedChannel() == inherited;
         if (tls != null && config.tlsImplicitPort() >= 0) {
             implicitListener = ServerSocketChannel.open();
             implicitListener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
@@ -197,16 +202,21 @@ final class FtpServer implements AutoCloseable {
      */
     void stop(java.time.Duration grace) {
         stopping = true;
-        close(listener);
+        // Closing the channel inherited from systemd makes the JDK point fds 0-2 at /dev/null, and
+        // the log (standard output, the journal) would go with it: that one is closed last, and
+        // until then a connection that still arrives gets 421.
+        if (!inherited) close(listener);
         close(implicitListener);
         long end = System.nanoTime() + grace.toNanos();
         while (!sessions.isEmpty() && System.nanoTime() - end < 0) {
             for (Session s : sessions) if (!s.transferring()) s.shutdown();
             sleep(50);
         }
-        for (Session s : sessions) s.shutdown();
+        for (Session s : sessions) s.shutdown();          // the grace is over: transfers are cut (426, logged)
+        for (int i = 0; i < 40 && !sessions.isEmpty(); i++) sleep(50);   // let them log and write xferlog lines
         if (xferlog != null) xferlog.close();
         if (stopped.getCount() > 0) LOG.log(System.Logger.Level.INFO, "stopped");
+        if (inherited) close(listener);
         stopped.countDown();
     }
 
@@ -228,7 +238,8 @@ final class FtpServer implements AutoCloseable {
 
     // ---- accounts reload: a changed config file takes effect for new logins ----
     private Path reloadFile;
-    private long reloadStamp, reloadChecked;
+    private long reloadStamp;
+    private final java.util.concurrent.locks.ReentrantLock reloading = new java.util.concurrent.locks.ReentrantLock();
 
     /** Watch {@code file}: when it changes, its accounts replace the current ones at the next login. */
     void reloadFrom(Path file) {
@@ -239,9 +250,9 @@ final class FtpServer implements AutoCloseable {
     /** The current settings, for a login; re-reads the config file at most once a second. */
     Config accounts() {
         Path f = reloadFile;
-        long now = System.nanoTime();
-        if (f != null && now - reloadChecked > 1_000_000_000L) {
-            reloadChecked = now;
+        if (f == null) return config;
+        reloading.lock();                                // one stat per login: an edit counts at once
+        try {
             long st = stamp(f);
             if (st != reloadStamp) {
                 reloadStamp = st;
@@ -254,13 +265,16 @@ final class FtpServer implements AutoCloseable {
                     LOG.log(System.Logger.Level.WARNING, "config changed but is invalid; keeping the old accounts: " + e.getMessage());
                 }
             }
+        } finally {
+            reloading.unlock();
         }
         return config;
     }
 
     private static long stamp(Path f) {
         try {
-            return java.nio.file.Files.getLastModifiedTime(f).toMillis() * 31 + java.nio.file.Files.size(f);
+            var a = java.nio.file.Files.readAttributes(f, java.nio.file.attribute.BasicFileAttributes.class);
+            return a.lastModifiedTime().toMillis() * 31 + a.size();
         } catch (IOException e) {
             return 0;
         }

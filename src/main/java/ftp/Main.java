@@ -25,7 +25,7 @@ public final class Main {
           -p, --port N        port to listen on (0: any free port; overrides the config)
               --root DIR      the anonymous home (overrides anonymous.home)
           -o                  log to standard output, ignoring log.file
-              --check-config  check the config, print the effective settings (passwords hidden), exit
+              --check-config  check the config, print the effective settings (passwords hidden)
               --hash-password read a password on standard input, print a value for user.NAME.password
           -h, --help          this text
         """;
@@ -121,6 +121,11 @@ public final class Main {
             if (System.inheritedChannel() instanceof java.nio.channels.ServerSocketChannel inherited) {
                 log.log(System.Logger.Level.INFO, "using the listening socket inherited from systemd");
                 server.start(inherited);
+            } else if (System.getenv("LISTEN_FDS") != null) {
+                // systemd's LISTEN_FDS hands sockets over from fd 3, which Java can only take as stdin
+                System.err.println("ftp-server: LISTEN_FDS is set but standard input is no listening socket: "
+                    + "use StandardInput=socket in the unit (as the shipped one does), or <&3 after systemd-socket-activate");
+                return 2;
             } else {
                 server.start();
             }
@@ -171,6 +176,7 @@ public final class Main {
         line.accept("shutdown.grace", c.shutdownGrace().toSeconds());
         line.accept("tls.certificate", c.tlsCertificate());
         line.accept("tls.key", c.tlsKey());
+        line.accept("tls.key.password", c.tlsKeyPassword().isEmpty() ? "" : "********");
         line.accept("tls.protocols", String.join(",", c.tlsProtocols()));
         line.accept("tls.required", c.tlsRequired());
         line.accept("tls.implicit.port", c.tlsImplicitPort() < 0 ? "" : c.tlsImplicitPort());

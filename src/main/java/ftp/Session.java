@@ -54,6 +54,7 @@ final class Session implements Runnable {
 
     private String pendingUser;                 // after USER, before PASS
     private Account account;                    // with jail: logged in
+    private String anonymousId;                 // what an anonymous user gave as password: xferlog(5)'s username
     private PathJail jail;
     private int failures;
     private String cwd = "/";
@@ -65,6 +66,7 @@ final class Session implements Runnable {
     private boolean closing;
     private final boolean implicitTls;          // arrived on tls.implicit.port: TLS from the first byte
     private javax.net.ssl.SSLSocket secure;     // the control connection after AUTH TLS (or implicit)
+    private javax.net.ssl.SSLContext tlsContext; // its context: data connections resume sessions from its cache
     private volatile char prot = 'C';           // RFC 4217 §9: C clear, P private data connections
     private volatile Transfer transfer;
     private volatile boolean handshaking;       // AUTH TLS or implicit TLS: the watchdog then closes without a 421
@@ -342,6 +344,10 @@ final class Session implements Runnable {
                 return Reply.of(530, "Login failed: home directory unavailable.");
             }
             account = a;
+            if (a.password() == null) {                     // anonymous: its "password" is an e-mail-ish id, never a secret
+                String id = password.isBlank() ? "anonymous" : password.replaceAll("[\\s\\p{Cntrl}]", "_");
+                anonymousId = id.length() > 64 ? id.substring(0, 64) : id;
+            }
             cwd = "/";
             log(System.Logger.Level.INFO, "login ok: user '" + Reply.safe(name) + "'");
             return Reply.of(230, "User " + name + " logged in.");
@@ -369,11 +375,11 @@ final class Session implements Runnable {
 
     /** TLS on an accepted data connection, from the same SSLContext (its session cache lets clients resume). */
     java.net.Socket secureData(java.net.Socket plain) throws IOException {
-        javax.net.ssl.SSLSocket s = server.tls().wrap(plain);
+        javax.net.ssl.SSLSocket s = server.tls().wrap(plain, tlsContext);
         if (config.tlsRequireSessionReuse() && !resumes(s.getSession(), secure.getSession())) {
             s.close();
             log(System.Logger.Level.WARNING, "data connection refused: its TLS session does not resume the control session");
-            throw new IOException("TLS session not reused");
+            throw new Transfer.Failed(522, "Data connection refused: it must resume the control connection's TLS session.", null);
         }
         return s;
     }
@@ -406,7 +412,8 @@ final class Session implements Runnable {
     private void startTls() throws IOException {
         handshaking = true;
         try {
-            secure = server.tls().wrap(control.socket());
+            tlsContext = server.tls().current();
+            secure = server.tls().wrap(control.socket(), tlsContext);
         } finally {
             handshaking = false;
         }
@@ -595,7 +602,7 @@ final class Session implements Runnable {
         String path = what.substring(5).replaceAll("[\\s\\p{Cntrl}]", "_");
         server.xferlog(String.format(java.util.Locale.ROOT, "%s %d %s %d %s %c _ %c %c %s ftp 0 * %c",
             java.time.ZonedDateTime.now().format(XFERLOG_TIME), Math.max(1, (ms + 500) / 1000), peer.getHostAddress(), bytes,
-            path, ascii ? 'a' : 'b', direction, anon ? 'a' : 'r', anon ? "anonymous" : account.name(), complete ? 'c' : 'i'));
+            path, ascii ? 'a' : 'b', direction, anon ? 'a' : 'r', anon ? anonymousId : account.name(), complete ? 'c' : 'i'));
     }
 
     private static final java.time.format.DateTimeFormatter XFERLOG_TIME =

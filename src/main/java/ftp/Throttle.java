@@ -18,18 +18,26 @@ final class Throttle {
 
     long rate() { return rate; }
 
-    /** Blocks until {@code n} more bytes fit under the rate. */
-    void take(long n) throws InterruptedIOException {
-        long wait;
+    /** Books {@code n} bytes; returns how many nanoseconds from now they may go. */
+    long reserve(long n) {
         lock.lock();
         try {
             long now = System.nanoTime();
             if (next < now) next = now;                        // idle time earns no credit: no bursts
             next += n * 1_000_000_000L / rate;
-            wait = next - now;
+            return next - now;
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Blocks until {@code n} more bytes fit under every limit of {@code limits}: one sleep for the
+     * longest wait, so a global and a per-user rate don't add up to a slower one.
+     */
+    static void take(Throttle[] limits, long n) throws InterruptedIOException {
+        long wait = 0;
+        for (Throttle t : limits) wait = Math.max(wait, t.reserve(n));
         if (wait <= 0) return;
         try {
             Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));

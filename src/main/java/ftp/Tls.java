@@ -66,9 +66,17 @@ final class Tls {
         return new Tls(config, context(config), stamp(config));
     }
 
-    /** A server-side TLS socket over {@code plain}, handshake done. */
-    SSLSocket wrap(Socket plain) throws IOException {
+    /** The context for a new control connection: the newest pair (renewed files are picked up here). */
+    SSLContext current() {
         reloadIfChanged();
+        return context;
+    }
+
+    /**
+     * A server-side TLS socket over {@code plain}, handshake done. A session's data connections use
+     * its control connection's context: its session cache is what they resume, even after a renewal.
+     */
+    SSLSocket wrap(Socket plain, SSLContext context) throws IOException {
         SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket(plain, null, plain.getPort(), true);
         s.setUseClientMode(false);
         s.setEnabledProtocols(config.tlsProtocols().toArray(String[]::new));
@@ -132,16 +140,52 @@ final class Tls {
                 ks.load(null, null);
                 ks.setKeyEntry("server", key, pass, chain.toArray(Certificate[]::new));
             }
+            matching(ks, pass);
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(ks, pass);
             SSLContext ctx = SSLContext.getInstance("TLS");
             ctx.init(kmf.getKeyManagers(), null, null);
             return ctx;
         } catch (IOException e) {
-            throw new Config.Bad("tls.certificate", "cannot read " + c.tlsCertificate() + " / " + c.tlsKey() + ": " + e.getMessage());
+            if (e.getCause() instanceof java.security.UnrecoverableKeyException || String.valueOf(e.getMessage()).contains("password"))
+                throw new Config.Bad("tls.key.password", "does not open " + c.tlsCertificate() + ": " + e.getMessage());
+            throw new Config.Bad("tls.certificate", "cannot read " + c.tlsCertificate() + (c.tlsKey() == null ? "" : " / " + c.tlsKey()) + ": " + e.getMessage());
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             throw new Config.Bad("tls.certificate", "unusable certificate or key: " + e.getMessage());
         }
+    }
+
+    /**
+     * The key must belong to the certificate: a mismatched pair (a renewal that copied one file
+     * but not the other) would load fine and then fail every handshake. Signs a nonce and checks it.
+     */
+    private static void matching(KeyStore ks, char[] pass) throws GeneralSecurityException, Config.Bad {
+        for (String alias : java.util.Collections.list(ks.aliases())) {
+            if (!ks.isKeyEntry(alias)) continue;
+            PrivateKey key = (PrivateKey) ks.getKey(alias, pass);
+            String alg = switch (key.getAlgorithm()) {
+                case "RSA" -> "SHA256withRSA";
+                case "EC" -> "SHA256withECDSA";
+                case "Ed25519", "Ed448" -> key.getAlgorithm();
+                default -> null;                                            // rare kinds: left to the handshake
+            };
+            if (alg == null) return;
+            byte[] nonce = new byte[32];
+            new java.security.SecureRandom().nextBytes(nonce);
+            java.security.Signature s = java.security.Signature.getInstance(alg);
+            s.initSign(key);
+            s.update(nonce);
+            byte[] signature = s.sign();
+            try {
+                s.initVerify(ks.getCertificate(alias).getPublicKey());
+                s.update(nonce);
+                if (s.verify(signature)) return;
+            } catch (java.security.InvalidKeyException | java.security.SignatureException otherKind) {
+                // an EC key with an RSA certificate, say
+            }
+            throw new Config.Bad("tls.key", "does not belong to the certificate in tls.certificate");
+        }
+        throw new Config.Bad("tls.certificate", "holds no private key");
     }
 
     /** PKCS#8 ("PRIVATE KEY"), PKCS#1 ("RSA PRIVATE KEY") or SEC1 ("EC PRIVATE KEY"). */

@@ -154,7 +154,7 @@ final class Transfer implements Runnable {
     private void moved(long n) throws IOException {
         bytes += n;
         progressed = System.nanoTime();
-        for (Throttle t : limits) t.take(n);
+        Throttle.take(limits, n);
     }
 
     // ---- copy loops ----
@@ -203,7 +203,7 @@ final class Transfer implements Runnable {
                 prev = b;
             }
             os.write(conv, 0, m);
-            moved(n);
+            moved(m);                                   // bytes on the wire, as uploads count them too
         }
     }
 

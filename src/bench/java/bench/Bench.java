@@ -1,10 +1,6 @@
 package bench;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -187,7 +183,7 @@ public final class Bench {
 
     static void drain(int port) throws IOException {
         try (ServerSocketChannel s = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", port))) {
-            ByteBuffer b = ByteBuffer.allocateDirect(1 << 20);
+            ByteBuffer b = ByteBuffer.allocateDirect(READ);             // as the bench client reads RETR
             while (true) {
                 try (SocketChannel c = s.accept()) {
                     while (c.read(b.clear()) >= 0) { /* discard */ }
@@ -198,20 +194,39 @@ public final class Bench {
 
     // ---- an FTP client just big enough for the bench ----
 
+    /**
+     * A lean client, so the client's own cost stays small beside the server's: SocketChannels,
+     * replies parsed from bytes, data read into reused direct buffers (the raw limit's drainer reads
+     * the same way). Every socket is closed by a timer if it is still open after 120 s.
+     */
     static final class Ftp implements AutoCloseable {
-        final Socket s;
-        final BufferedReader in;
-        final OutputStream out;
+        static final java.util.concurrent.ScheduledExecutorService TIMER =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread th = new Thread(r, "bench-timeout");
+                th.setDaemon(true);
+                return th;
+            });
+        final SocketChannel s;
         final String host;
+        private final ByteBuffer in = ByteBuffer.allocate(8192).flip();
+        private final java.util.concurrent.ScheduledFuture<?> timeout;
 
         Ftp(Target t) throws IOException {
             host = t.host();
-            s = new Socket(t.host(), t.port());
-            s.setTcpNoDelay(true);
-            s.setSoTimeout(120_000);
-            in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
-            out = s.getOutputStream();
+            s = SocketChannel.open(new InetSocketAddress(t.host(), t.port()));
+            timeout = closeLater(s);
+            s.setOption(StandardSocketOptions.TCP_NODELAY, true);
             expect(reply(), "220");
+        }
+
+        static java.util.concurrent.ScheduledFuture<?> closeLater(SocketChannel c) {
+            return TIMER.schedule(() -> {
+                try {
+                    c.close();
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
+            }, 120, TimeUnit.SECONDS);
         }
 
         Ftp login(Target t) throws IOException {
@@ -222,50 +237,80 @@ public final class Bench {
         }
 
         String cmd(String line) throws IOException {
-            out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
-            out.flush();
+            ByteBuffer b = ByteBuffer.wrap((line + "\r\n").getBytes(StandardCharsets.UTF_8));
+            while (b.hasRemaining()) s.write(b);
             return reply();
         }
 
+        /** The final line of the next reply (multi-line replies skipped to their end). */
         String reply() throws IOException {
-            String l = in.readLine();
-            if (l == null) throw new IOException("connection closed");
-            if (l.length() > 3 && l.charAt(3) == '-') {
-                String end = l.substring(0, 3) + " ";
-                String x;
-                while ((x = in.readLine()) != null && !x.startsWith(end)) { /* multi-line */ }
+            String first = line(), l = first;
+            if (first.length() > 3 && first.charAt(3) == '-') {
+                String end = first.substring(0, 3) + " ";
+                while (!l.startsWith(end)) l = line();
             }
             return l;
+        }
+
+        private String line() throws IOException {
+            while (true) {
+                for (int i = in.position(); i < in.limit(); i++) {
+                    if (in.get(i) == '\n') {
+                        String l = new String(in.array(), in.position(), i - in.position(), StandardCharsets.ISO_8859_1).strip();
+                        in.position(i + 1);
+                        return l;
+                    }
+                }
+                in.compact();
+                if (!in.hasRemaining()) throw new IOException("reply line too long");
+                int n = s.read(in);
+                in.flip();
+                if (n < 0) throw new IOException("connection closed");
+            }
         }
 
         static void expect(String reply, String code) throws IOException {
             if (!reply.startsWith(code)) throw new IOException("expected " + code + ", got " + reply);
         }
 
-        Socket pasv() throws IOException {
+        SocketChannel pasv() throws IOException {
             String r = cmd("EPSV");
             expect(r, "229");
-            int port = Integer.parseInt(r.replaceAll(".*\\|\\|\\|(\\d+)\\|.*", "$1"));
-            Socket d = new Socket(host, port);
-            d.setSoTimeout(120_000);
+            SocketChannel d = SocketChannel.open(new InetSocketAddress(host, Integer.parseInt(r.replaceAll(".*\\|\\|\\|(\\d+)\\|.*", "$1"))));
+            closeLater(d);
             return d;
         }
 
-        @Override public void close() throws IOException { s.close(); }
+        @Override public void close() throws IOException {
+            timeout.cancel(false);
+            s.close();
+        }
+    }
+
+    static final int READ = 1 << 20;
+    static final java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> BUFFERS = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /** Reads a data connection to its end into a pooled direct buffer; the byte count. */
+    static long drain(SocketChannel d) throws IOException {
+        ByteBuffer b = BUFFERS.poll();
+        if (b == null) b = ByteBuffer.allocateDirect(READ);
+        try {
+            long n = 0;
+            int r;
+            while ((r = d.read(b.clear())) >= 0) n += r;
+            return n;
+        } finally {
+            BUFFERS.offer(b);
+        }
     }
 
     static final AtomicLong failures = new AtomicLong();
 
     static double retr(Target t, String name, long size) throws Exception {
-        try (Ftp f = new Ftp(t).login(t); Socket d = f.pasv()) {
+        try (Ftp f = new Ftp(t).login(t); SocketChannel d = f.pasv()) {
             long t0 = System.nanoTime();
             Ftp.expect(f.cmd("RETR " + name), "1");
-            long n = 0;
-            try (SocketChannel ch = d.getChannel() != null ? d.getChannel() : null; InputStream in = d.getInputStream()) {
-                byte[] b = new byte[1 << 20];
-                int r;
-                while ((r = in.read(b)) > 0) n += r;
-            }
+            long n = drain(d);
             Ftp.expect(f.reply(), "226");
             if (n != size) throw new IOException("short RETR: " + n);
             return size / 1e6 / ((System.nanoTime() - t0) / 1e9);
@@ -273,9 +318,7 @@ public final class Bench {
     }
 
     static double stor(Target t, String name, Path src, long size) throws Exception {
-        try (Ftp f = new Ftp(t).login(t); SocketChannel d = SocketChannel.open()) {
-            String r = f.cmd("EPSV");
-            d.connect(new InetSocketAddress(t.host(), Integer.parseInt(r.replaceAll(".*\\|\\|\\|(\\d+)\\|.*", "$1"))));
+        try (Ftp f = new Ftp(t).login(t); SocketChannel d = f.pasv()) {
             long t0 = System.nanoTime();
             Ftp.expect(f.cmd("STOR " + name), "1");
             try (FileChannel in = FileChannel.open(src)) {
@@ -293,9 +336,10 @@ public final class Bench {
         long t0 = System.nanoTime(), deadline = t0 + 60_000_000_000L;
         int done = 0;
         for (; done < n && System.nanoTime() < deadline; done++) {
-            try (Ftp f = new Ftp(t)) {
-                f.login(t);
-                f.cmd("QUIT");
+            try (Ftp f = new Ftp(t)) {                           // connect, USER, PASS, QUIT: nothing else
+                Ftp.expect(f.cmd("USER " + t.user()), "331");
+                Ftp.expect(f.cmd("PASS " + t.password()), "230");
+                Ftp.expect(f.cmd("QUIT"), "221");
             }
         }
         return done / ((System.nanoTime() - t0) / 1e9);
@@ -323,10 +367,10 @@ public final class Bench {
         double[] v = new double[5];
         try (Ftp f = new Ftp(t).login(t)) {
             for (int i = 0; i < v.length; i++) {
-                try (Socket d = f.pasv()) {
+                try (SocketChannel d = f.pasv()) {
                     long t0 = System.nanoTime();
                     Ftp.expect(f.cmd("LIST list10k"), "1");
-                    long lines = new String(d.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().count();
+                    long lines = new String(d.socket().getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().count();
                     Ftp.expect(f.reply(), "226");
                     v[i] = (System.nanoTime() - t0) / 1e6;
                     if (lines < 10_000) throw new IOException("short LIST: " + lines);
@@ -342,9 +386,9 @@ public final class Bench {
             f.cmd("MKD small");
             long t0 = System.nanoTime();
             for (int i = 0; i < 500; i++) {
-                try (Socket d = f.pasv()) {
+                try (SocketChannel d = f.pasv()) {
                     Ftp.expect(f.cmd("STOR small/f" + i), "1");
-                    d.getOutputStream().write(data);
+                    d.write(ByteBuffer.wrap(data));
                 }
                 Ftp.expect(f.reply(), "226");
             }

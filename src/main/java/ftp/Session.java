@@ -134,7 +134,14 @@ final class Session implements Runnable {
             log(System.Logger.Level.ERROR, "session failed: " + e);
         } finally {
             Transfer t = transfer;
-            if (t != null) t.abort();
+            if (t != null) {
+                t.abort();
+                try {
+                    t.join(java.time.Duration.ofSeconds(2));       // so its log and xferlog lines come before "disconnected"
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             data.close();
             server.ended(this);
             log(System.Logger.Level.INFO, "disconnected");

@@ -1,6 +1,5 @@
 package ftp;
 
-import java.io.InterruptedIOException;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -32,18 +31,12 @@ final class Throttle {
     }
 
     /**
-     * Blocks until {@code n} more bytes fit under every limit of {@code limits}: one sleep for the
-     * longest wait, so a global and a per-user rate don't add up to a slower one.
+     * Books {@code n} bytes on every limit of {@code limits}; the wait before they may go is the
+     * longest of theirs, so a global and a per-user rate don't add up to a slower one.
      */
-    static void take(Throttle[] limits, long n) throws InterruptedIOException {
+    static long reserve(Throttle[] limits, long n) {
         long wait = 0;
         for (Throttle t : limits) wait = Math.max(wait, t.reserve(n));
-        if (wait <= 0) return;
-        try {
-            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("throttle interrupted");
-        }
+        return wait;
     }
 }

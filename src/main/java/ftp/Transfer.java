@@ -139,6 +139,9 @@ final class Transfer implements Runnable {
 
     void join() throws InterruptedException { thread.join(); }
 
+    /** Waits at most {@code d} for the transfer thread to end (it logs its result as it ends). */
+    void join(java.time.Duration d) throws InterruptedException { thread.join(d); }
+
     /** False once the copy has ended, even while its final reply is still on the way. */
     boolean running() { return state.get() == RUNNING; }
 
@@ -153,8 +156,18 @@ final class Transfer implements Runnable {
 
     private void moved(long n) throws IOException {
         bytes += n;
-        progressed = System.nanoTime();
-        Throttle.take(limits, n);
+        long now = System.nanoTime(), until = now + Throttle.reserve(limits, n);
+        progressed = now;
+        // Under a rate limit, sleep in short slices: ABOR and a stop must not wait out a long sleep.
+        for (long left; (left = until - System.nanoTime()) > 0; progressed = System.nanoTime()) {
+            if (state.get() != RUNNING) throw new IOException("aborted");
+            try {
+                Thread.sleep(Math.min(left, 100_000_000L) / 1_000_000, (int) (Math.min(left, 100_000_000L) % 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("throttle interrupted");
+            }
+        }
     }
 
     // ---- copy loops ----

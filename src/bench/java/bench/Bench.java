@@ -48,8 +48,7 @@ public final class Bench {
             "max.connections=20000", "max.connections.per.ip=20000", "idle.timeout=600", "login.timeout=600",
             "login.failure.delay=0", "") );
         long t0 = System.nanoTime();
-        Process server = new ProcessBuilder(javaBin, "-Xmx256m", "-XX:+UseSerialGC", "-jar", "target/ftp-server.jar", "-c", cfg.toString(), "-o")
-            .redirectErrorStream(true).redirectOutput(work.resolve("server.log").toFile()).start();
+        Process server = startServer(javaBin, cfg, work.resolve("server.log"));
         waitForBanner(port);
         double startup = (System.nanoTime() - t0) / 1e6;
         Target ours = new Target("ftp-server", "127.0.0.1", port, "b", "b", home);
@@ -64,19 +63,29 @@ public final class Bench {
             rows.add(new String[] {"start-up to first banner (ms, java -jar)", fmt(startup), "", ""});
             double[] retr = paired(ours, peer, t -> retr(t, "big.bin", GIB));
             rows.add(row("RETR 1 GiB (MB/s, median of 3)", retr, raw));
-            double[] stor = paired(ours, peer, t -> stor(t, "up.bin", big, GIB));
+            // a new file each time, for both: replacing one is a different job (we write a temporary file and rename it)
+            double[] stor = paired(ours, peer, t -> {
+                Files.deleteIfExists(t.home().resolve("up.bin"));
+                return stor(t, "up.bin", big, GIB);
+            });
             rows.add(row("STOR 1 GiB (MB/s, median of 3)", stor, raw));
-            Files.deleteIfExists(home.resolve("up.bin"));
-            rows.add(row("logins per second (sequential, 2000)", both(ours, peer, Bench::logins), 0));
+            for (Target t : targetsOf(ours, peer)) Files.deleteIfExists(t.home().resolve("up.bin"));
+            new ProcessBuilder("sync").start().waitFor(60, TimeUnit.SECONDS);   // written-back before the next rows
+            rows.add(row("logins per second (sequential, USER PASS QUIT)", both(ours, peer, Bench::logins), 0));
             for (Target t : targetsOf(ours, peer)) makeFile(t.home().resolve("ten.bin"), 10 * MIB);
             rows.add(row("200 clients x 10 MiB RETR (aggregate MB/s)", both(ours, peer, t -> concurrent(t, 200)), 0));
-            rows.add(new String[] {"  failures among the 200", String.valueOf(lastFailures[0]), peer == null ? "" : String.valueOf(lastFailures[1]), ""});
+            rows.add(new String[] {"  failures (2 runs of 200)", String.valueOf(lastFailures[0]), peer == null ? "" : String.valueOf(lastFailures[1]), ""});
             for (Target t : targetsOf(ours, peer)) {
                 Path d = Files.createDirectories(t.home().resolve("list10k"));
                 for (int i = 0; i < 10_000; i++) { Path f = d.resolve("file-" + i); if (!Files.exists(f)) Files.createFile(f); }
             }
             rows.add(row("LIST of 10,000 entries (ms, median of 5)", both(ours, peer, Bench::list), 0));
             rows.add(row("500 small uploads, one session (files/s)", both(ours, peer, Bench::smallUploads), 0));
+            // on a fresh server process, as after a deployment: earlier rows would leave their heap high-water mark
+            server.destroy();
+            server.waitFor(40, TimeUnit.SECONDS);
+            server = startServer(javaBin, cfg, work.resolve("server2.log"));
+            waitForBanner(port);
             long[] idle = idleSessions(ours, server.pid(), 10_000);
             rows.add(new String[] {"10,000 idle logged-in sessions: failures", String.valueOf(idle[0]), "", ""});
             rows.add(new String[] {"  server RSS with them (MB)", fmt(idle[1] / 1024.0), "", ""});
@@ -99,16 +108,25 @@ public final class Bench {
 
     static List<Target> targetsOf(Target ours, Target peer) { return peer == null ? List.of(ours) : List.of(ours, peer); }
 
+    /** ours, peer, peer, ours: each side's mean of two, so neither always goes first on a drifting machine. */
     static double[] both(Target ours, Target peer, Measure m) throws Exception {
-        double a = m.run(ours);
-        lastFailures[0] = failures.getAndSet(0);
-        double b = peer == null ? Double.NaN : m.run(peer);
+        if (peer == null) {
+            double a = (m.run(ours) + m.run(ours)) / 2;
+            lastFailures[0] = failures.getAndSet(0);
+            return new double[] {a, Double.NaN, Double.NaN};
+        }
+        double a1 = m.run(ours);
+        long fa = failures.getAndSet(0);
+        double b = (m.run(peer) + m.run(peer)) / 2;
         lastFailures[1] = failures.getAndSet(0);
-        return new double[] {a, b, peer == null ? Double.NaN : a / b};
+        double a = (a1 + m.run(ours)) / 2;
+        lastFailures[0] = fa + failures.getAndSet(0);
+        return new double[] {a, b, a / b};
     }
 
     /** ours, peer, ours, peer …: the median of each side and the median of the pair ratios (the machine drifts). */
     static double[] paired(Target ours, Target peer, Measure m) throws Exception {
+        for (Target t : targetsOf(ours, peer)) m.run(t);                // one warm-up run each, not counted
         double[] a = new double[RUNS], b = new double[RUNS], r = new double[RUNS];
         for (int i = 0; i < RUNS; i++) {
             a[i] = m.run(ours);
@@ -383,11 +401,12 @@ public final class Bench {
     static double smallUploads(Target t) throws Exception {
         byte[] data = new byte[4096];
         try (Ftp f = new Ftp(t).login(t)) {
-            f.cmd("MKD small");
+            String dir = "small-" + System.nanoTime();              // new files each run: replacing is another job
+            Ftp.expect(f.cmd("MKD " + dir), "257");
             long t0 = System.nanoTime();
             for (int i = 0; i < 500; i++) {
                 try (SocketChannel d = f.pasv()) {
-                    Ftp.expect(f.cmd("STOR small/f" + i), "1");
+                    Ftp.expect(f.cmd("STOR " + dir + "/f" + i), "1");
                     d.write(ByteBuffer.wrap(data));
                 }
                 Ftp.expect(f.reply(), "226");
@@ -438,6 +457,11 @@ public final class Bench {
     }
 
     // ---- plumbing ----
+
+    static Process startServer(String java, Path cfg, Path log) throws IOException {
+        return new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-jar", "target/ftp-server.jar", "-c", cfg.toString(), "-o")
+            .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
 
     static void makeFile(Path p, long size) throws IOException {
         if (Files.exists(p) && Files.size(p) == size) return;

@@ -183,7 +183,7 @@ final class Transfer implements Runnable {
         SocketChannel out = conn.channel();
         if (!ascii && out != null) {
             long size = file.size();
-            ByteBuffer wait = borrow();
+            ByteBuffer wait = WAITS.borrow();
             try {
                 boolean first = true;
                 while (pos < size) {
@@ -195,7 +195,7 @@ final class Transfer implements Runnable {
                     moved(n);
                 }
             } finally {
-                give(wait);
+                WAITS.give(wait);
             }
             return;
         }
@@ -221,26 +221,31 @@ final class Transfer implements Runnable {
     }
 
     /**
-     * Direct buffers of 1 MiB, reused: allocating one per transfer costs a zeroed megabyte and, as
-     * direct memory is freed only by GC, eventually a System.gc(). At most 64 are kept.
+     * Reused direct buffers: allocating one per transfer costs zeroed memory and, as direct memory
+     * is freed only by GC, eventually a System.gc(). A pool keeps at most {@code keep} of them.
      */
-    private static final java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> POOL = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private static final java.util.concurrent.atomic.AtomicInteger POOLED = new java.util.concurrent.atomic.AtomicInteger();
+    private record Pool(int size, int keep, java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> free,
+                        java.util.concurrent.atomic.AtomicInteger count) {
+        Pool(int size, int keep) { this(size, keep, new java.util.concurrent.ConcurrentLinkedQueue<>(), new java.util.concurrent.atomic.AtomicInteger()); }
 
-    private static ByteBuffer borrow() {
-        ByteBuffer b = POOL.poll();
-        if (b == null) return ByteBuffer.allocateDirect(4 * BUFFER);
-        POOLED.decrementAndGet();
-        return b.clear();
+        ByteBuffer borrow() {
+            ByteBuffer b = free.poll();
+            if (b == null) return ByteBuffer.allocateDirect(size);
+            count.decrementAndGet();
+            return b.clear();
+        }
+
+        void give(ByteBuffer b) {
+            if (count.incrementAndGet() <= keep) free.offer(b);
+            else count.decrementAndGet();
+        }
     }
 
-    private static void give(ByteBuffer b) {
-        if (POOLED.incrementAndGet() <= 64) POOL.offer(b);
-        else POOLED.decrementAndGet();
-    }
+    private static final Pool UPLOADS = new Pool(4 * BUFFER, 16);   // 1 MiB reads: fewer, larger file writes
+    private static final Pool WAITS = new Pool(64 * 1024, 64);       // sendfile's small parked write
 
     private long writeChunk(FileChannel file, long pos, SocketChannel out, ByteBuffer b) throws IOException {
-        b.clear().limit((int) Math.min(Math.min(64 * 1024, step), file.size() - pos));   // a small write: just enough to wait for room
+        b.clear().limit((int) Math.min(Math.min(b.capacity(), step), file.size() - pos));   // a small write: just enough to wait for room
         int n = file.read(b, pos);
         if (n <= 0) return n;
         b.flip();
@@ -256,11 +261,11 @@ final class Transfer implements Runnable {
         SocketChannel in = conn.channel();
         boolean stream = ascii || in == null;
         // 1 MiB per binary upload: each file write from a virtual thread costs a scheduler hand-off, so fewer, larger ones
-        ByteBuffer buf = stream ? ByteBuffer.allocate(BUFFER) : borrow();
+        ByteBuffer buf = stream ? ByteBuffer.allocate(BUFFER) : UPLOADS.borrow();
         try {
             return receive(conn, in, file, ascii, limit, stream, buf);
         } finally {
-            if (!stream) give(buf);
+            if (!stream) UPLOADS.give(buf);
         }
     }
 

@@ -9,10 +9,13 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.time.zone.ZoneRules;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -24,8 +27,8 @@ import java.util.Set;
  */
 final class Listing {
     static final List<String> FACTS = List.of("type", "size", "modify", "perm", "unique");
-    private static final DateTimeFormatter RECENT = DateTimeFormatter.ofPattern("MMM dd HH:mm", Locale.ROOT);
-    private static final DateTimeFormatter OLD = DateTimeFormatter.ofPattern("MMM dd  yyyy", Locale.ROOT);
+    private static final String[] MONTHS = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    private static final long SIX_MONTHS = 31_556_952 / 2;          // seconds: half a Gregorian year, as GNU ls
     static final DateTimeFormatter MDTM = DateTimeFormatter.ofPattern("uuuuMMddHHmmss", Locale.ROOT).withZone(ZoneOffset.UTC);
 
     enum Form { LIST, NLST, MLSD }
@@ -39,18 +42,18 @@ final class Listing {
      */
     static void write(Path target, Form form, PathJail jail, boolean write, Set<String> facts, String asked, Writer out) throws IOException {
         BasicFileAttributes a = read(target);
-        ZonedDateTime now = ZonedDateTime.now();                   // once per listing, not per entry
+        Clock clock = new Clock();
         String shown = asked == null || asked.equals(".") ? null : asked.length() > 1 && asked.endsWith("/") ? asked.substring(0, asked.length() - 1) : asked;
         if (!a.isDirectory()) {
             String name = form == Form.NLST && shown != null ? shown : target.getFileName() == null ? "/" : target.getFileName().toString();
-            out.write(line(target, a, form, write, facts, name, now));
+            out.write(line(target, a, form, write, facts, name, clock));
             return;
         }
         String prefix = form != Form.NLST || shown == null ? "" : shown.endsWith("/") ? shown : shown + "/";
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(target)) {
             for (Path p : dir) {
                 BasicFileAttributes e = attributes(p, jail);
-                if (e != null) out.write(line(p, e, form, write, facts, prefix + p.getFileName(), now));
+                if (e != null) out.write(line(p, e, form, write, facts, prefix + p.getFileName(), clock));
             }
         }
     }
@@ -78,26 +81,51 @@ final class Listing {
         }
     }
 
-    private static String line(Path p, BasicFileAttributes a, Form form, boolean write, Set<String> facts, String name, ZonedDateTime now) {
+    private static String line(Path p, BasicFileAttributes a, Form form, boolean write, Set<String> facts, String name, Clock clock) {
         name = Reply.safe(name);
         return switch (form) {
             case NLST -> name + "\r\n";
-            case LIST -> ls(p, a, name, now) + "\r\n";
+            case LIST -> ls(a, name, clock) + "\r\n";
             case MLSD -> facts(p, a, write, false, facts) + " " + name + "\r\n";
         };
     }
 
     /** One `ls -l` line, the form commons-net, curl, lftp and FileZilla parse. */
-    static String ls(Path p, BasicFileAttributes a, String name, ZonedDateTime now) {
+    static String ls(BasicFileAttributes a, String name, Clock clock) {
         String perms = a instanceof PosixFileAttributes px ? permissions(px.permissions())
                      : a.isDirectory() ? "rwxr-xr-x" : "rw-r--r--";           // not a POSIX file system
-        ZonedDateTime t = a.lastModifiedTime().toInstant().atZone(now.getZone());
-        boolean recent = t.isAfter(now.minusMonths(6)) && t.isBefore(now.plusDays(1));
         String size = Long.toString(a.size());
-        return new StringBuilder(64 + name.length()).append(a.isDirectory() ? 'd' : '-').append(perms)
-            .append(a.isDirectory() ? "   2" : "   1").append(" ftp      ftp      ")
-            .append(" ".repeat(Math.max(0, 12 - size.length()))).append(size).append(' ')
-            .append((recent ? RECENT : OLD).format(t)).append(' ').append(name).toString();
+        StringBuilder b = new StringBuilder(64 + name.length()).append(a.isDirectory() ? 'd' : '-').append(perms)
+            .append(a.isDirectory() ? "   2" : "   1").append(" ftp      ftp      ");
+        for (int i = size.length(); i < 12; i++) b.append(' ');
+        return b.append(size).append(' ').append(clock.ls(a.lastModifiedTime())).append(' ').append(name).toString();
+    }
+
+    /**
+     * The dates of one listing: the clock and the zone read once, and one string per distinct
+     * minute (the files of a folder often share one), without a formatter per entry.
+     */
+    static final class Clock {
+        private final long now = System.currentTimeMillis() / 1000;
+        private final ZoneRules zone = ZoneId.systemDefault().getRules();
+        private long minute = Long.MIN_VALUE;
+        private String text;
+
+        /** "Jan 05 14:03" within six months, else "Jan 05  2019" (ls -l). */
+        String ls(FileTime t) {
+            long s = t.to(java.util.concurrent.TimeUnit.SECONDS);
+            if (Math.floorDiv(s, 60) != minute) {
+                minute = Math.floorDiv(s, 60);
+                LocalDateTime d = LocalDateTime.ofEpochSecond(s, 0, zone.getOffset(Instant.ofEpochSecond(s)));
+                StringBuilder b = two(new StringBuilder(12).append(MONTHS[d.getMonthValue() - 1]).append(' '), d.getDayOfMonth()).append(' ');
+                if (s > now - SIX_MONTHS && s < now + 86_400) two(two(b, d.getHour()).append(':'), d.getMinute());
+                else b.append(' ').append(d.getYear());
+                text = b.toString();
+            }
+            return text;
+        }
+
+        private static StringBuilder two(StringBuilder b, int n) { return b.append((char) ('0' + n / 10)).append((char) ('0' + n % 10)); }
     }
 
     private static String permissions(Set<PosixFilePermission> s) {
@@ -115,7 +143,7 @@ final class Listing {
             switch (f) {
                 case "type" -> b.append("type=").append(a.isDirectory() ? "dir" : "file");
                 case "size" -> b.append("size=").append(a.size());
-                case "modify" -> b.append("modify=").append(MDTM.format(a.lastModifiedTime().toInstant()));
+                case "modify" -> b.append("modify=").append(mdtm(a.lastModifiedTime().toInstant()));
                 // §7.5.5: files r (RETR) w (STOR) a (APPE) d (DELE) f (RNFR); dirs e l (CWD, LIST) c m p d f
                 case "perm" -> b.append("perm=").append(a.isDirectory() ? "el" + (write ? "cmp" : "") + (write && !home ? "df" : "")
                                                                         : write ? "rwadf" : "r");
@@ -135,5 +163,15 @@ final class Listing {
                                                         : Integer.toHexString(k.hashCode());
     }
 
-    static String mdtm(Instant t) { return MDTM.format(t); }
+    /** RFC 3659 §2.3 time-val, UTC: YYYYMMDDHHMMSS (built by hand: MLSD calls it once per entry). */
+    static String mdtm(Instant t) {
+        LocalDateTime d = LocalDateTime.ofEpochSecond(t.getEpochSecond(), 0, ZoneOffset.UTC);
+        if (d.getYear() < 0 || d.getYear() > 9999) return MDTM.format(t);
+        StringBuilder b = new StringBuilder(14);
+        int y = d.getYear();
+        b.append((char) ('0' + y / 1000)).append((char) ('0' + y / 100 % 10));
+        Clock.two(b, y % 100);
+        Clock.two(Clock.two(Clock.two(Clock.two(Clock.two(b, d.getMonthValue()), d.getDayOfMonth()), d.getHour()), d.getMinute()), d.getSecond());
+        return b.toString();
+    }
 }

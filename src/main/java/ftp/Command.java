@@ -182,7 +182,7 @@ sealed interface Command {
             case "ABOR" -> new Abor();
             case "NOOP" -> new Noop();
             case "SYST" -> new Syst();
-            case "STAT" -> new Stat(optional(arg));
+            case "STAT" -> new Stat(withoutOptions(arg));                   // lftp sends "STAT -a dir"
             case "HELP" -> new Help(arg.isBlank() ? null : arg.trim().toUpperCase(Locale.ROOT));
             case "FEAT" -> new Feat();
             case "OPTS" -> opts(need(arg).trim());

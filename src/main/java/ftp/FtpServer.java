@@ -163,7 +163,7 @@ final class FtpServer implements AutoCloseable {
     }
 
     private void watchLoop() {
-        while (!stopping) {
+        while (stopped.getCount() > 0) {                  // through the grace period too: stalled writers still get closed
             sleep(1000);
             long now = System.nanoTime();
             for (Session s : sessions) s.watch(now);
@@ -190,7 +190,15 @@ final class FtpServer implements AutoCloseable {
         return false;
     }
 
-    private static Path key(Path p) { return p.toAbsolutePath().normalize(); }
+    /** By real path, so two names for one file (a link to a folder inside the home) share one claim. */
+    private static Path key(Path p) {
+        try {
+            return java.nio.file.Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? p.toRealPath()
+                : p.getParent().toRealPath().resolve(p.getFileName().toString());
+        } catch (IOException | RuntimeException e) {
+            return p.toAbsolutePath().normalize();
+        }
+    }
 
     /** Stops accepting and closes every session at once (421 to each). */
     @Override
@@ -214,6 +222,7 @@ final class FtpServer implements AutoCloseable {
         }
         for (Session s : sessions) s.shutdown();          // the grace is over: transfers are cut (426, logged)
         for (int i = 0; i < 40 && !sessions.isEmpty(); i++) sleep(50);   // let them log and write xferlog lines
+        for (Session s : sessions) s.kill();              // whoever still hangs (a client not reading) is closed
         if (xferlog != null) xferlog.close();
         if (stopped.getCount() > 0) LOG.log(System.Logger.Level.INFO, "stopped");
         if (inherited) close(listener);

@@ -101,6 +101,23 @@ final class PathJail {
         if (!real.startsWith(realHome)) throw new AccessDeniedException(virtual);
     }
 
+    /**
+     * What to open for the contents of {@code p}: its real path now (links resolved and checked
+     * again), or for a name yet to be created its real folder plus the name. Opened without
+     * following links, a link swapped after {@link #check} has nothing left to redirect; what
+     * remains is a real folder on the way replaced in between (README: Security).
+     */
+    Path opening(Path p) throws IOException {
+        Path real;
+        try {
+            real = Files.exists(p, LinkOption.NOFOLLOW_LINKS) ? p.toRealPath() : p.getParent().toRealPath().resolve(p.getFileName().toString());
+        } catch (NoSuchFileException e) {
+            throw new AccessDeniedException(p.toString());          // a dangling link, or gone meanwhile
+        }
+        if (!real.startsWith(realHome)) throw new AccessDeniedException(p.toString());
+        return real;
+    }
+
     /** True when the entry's target (following links) stays in the jail: listings skip the rest. */
     boolean inside(Path p) {
         try {

@@ -58,7 +58,7 @@ final class Session implements Runnable {
     private PathJail jail;
     private int failures;
     private String cwd = "/";
-    private boolean ascii;
+    private boolean ascii = true;               // RFC 959 §3.1.1.1: TYPE A is the default
     private long rest;
     private Target renameFrom;
     private boolean epsvAll;
@@ -69,7 +69,8 @@ final class Session implements Runnable {
     private javax.net.ssl.SSLContext tlsContext; // its context: data connections resume sessions from its cache
     private volatile char prot = 'C';           // RFC 4217 §9: C clear, P private data connections
     private volatile Transfer transfer;
-    private volatile boolean handshaking;       // AUTH TLS or implicit TLS: the watchdog then closes without a 421
+    private volatile boolean handshaking;
+    private final java.util.concurrent.atomic.AtomicBoolean toldToStop = new java.util.concurrent.atomic.AtomicBoolean();       // AUTH TLS or implicit TLS: the watchdog then closes without a 421
     private volatile long deadline = NEVER;     // nanoTime when the watchdog ends a silent session
 
     /** A virtual path and the real path it resolved to inside the jail. */
@@ -196,13 +197,24 @@ final class Session implements Runnable {
 
     /** Server shutdown: 421 to a session between commands, then close. */
     void shutdown() {
-        try {
-            control.reply(421, "Server shutting down.");
-        } catch (IOException ignored) {
-            // closing anyway
+        if (!toldToStop.compareAndSet(false, true)) return;    // stop() asks every 50 ms: one 421 is enough
+        if (handshaking || control.writeStalled(System.nanoTime(), 0)) {   // no clear text into TLS; no waiting on a client that doesn't read
+            control.close();
+            return;
         }
-        control.close();
+        Thread.startVirtualThread(() -> {                      // the stopping thread never blocks on one client
+            try {
+                control.reply(421, "Server shutting down.");
+            } catch (IOException ignored) {
+                // closing anyway
+            } finally {
+                control.close();
+            }
+        });
     }
+
+    /** The end of the grace period: closed, no reply. */
+    void kill() { control.close(); }
 
     private void awaitTransfer() throws InterruptedException {
         Transfer t = transfer;
@@ -269,28 +281,24 @@ final class Session implements Runnable {
             case Dele x -> file(() -> dele(target(x.path())));
             case Rnfr x -> file(() -> rnfr(target(x.path())));
             case Rnto x -> file(() -> rnto(target(x.path())));
-            // RFC 3659 §4: SIZE counts the octets as transferred; in TYPE A that means reading the whole file
-            case Size x when ascii -> Reply.of(550, "SIZE is not available in TYPE A; send TYPE I first.");
-            case Size x -> file(() -> {
-                BasicFileAttributes a = Files.readAttributes(target(x.path()).real(), BasicFileAttributes.class);
-                return a.isRegularFile() ? Reply.of(213, Long.toString(a.size())) : Reply.of(550, "Not a plain file.");
-            });
+            case Size x -> file(() -> size(target(x.path())));
             case Mdtm x -> file(() -> Reply.of(213, Listing.mdtm(Files.getLastModifiedTime(target(x.path()).real()).toInstant())));
-            case Mfmt x -> file(() -> {
-                Target t = target(x.path());
+            case Mfmt x -> file(() -> homeRefused(target(x.path()), t -> {
                 Files.setLastModifiedTime(t.real(), FileTime.from(x.time()));
                 return Reply.of(213, "Modify=" + Listing.mdtm(x.time()) + "; " + t.virtual());
-            });
-            case SiteChmod x -> file(() -> chmod(target(x.path()), x.mode()));
+            }));
+            case SiteChmod x -> file(() -> homeRefused(target(x.path()), t -> chmod(t, x.mode())));
             case SiteHelp x -> Reply.of(214, "SITE commands: HELP, CHMOD mode path.");
             // transfer parameters
             case Type t -> {
                 ascii = t.ascii();
-                yield Reply.of(200, "Type set to " + (ascii ? "A." : "I."));
+                yield Reply.of(200, "Type set to " + (ascii ? "A." : "I (binary)."));
             }
             case Mode m -> Reply.of(200, "Mode set to S.");
             case Stru s -> Reply.of(200, "Structure set to F.");
             case Allo a -> Reply.of(202, "ALLO not needed.");
+            // in TYPE A the offset would count file bytes, not those sent: refused here, where clients expect it
+            case Rest r when ascii && r.offset() > 0 -> Reply.of(504, "REST works in TYPE I only; send TYPE I first.");
             case Rest r -> {
                 rest = r.offset();
                 yield Reply.of(350, "Restarting at " + rest + ". Send RETR, STOR or APPE.");
@@ -436,12 +444,12 @@ final class Session implements Runnable {
     }
 
     private void logout() {
-        loginSince = System.nanoTime();
+        if (jail != null) loginSince = System.nanoTime();    // a new login gets login.timeout again; REIN alone doesn't
         account = null;
         jail = null;
         pendingUser = null;
         cwd = "/";
-        ascii = false;
+        ascii = true;
         rest = 0;
         renameFrom = null;
         epsvAll = false;
@@ -485,10 +493,42 @@ final class Session implements Runnable {
     private Reply cwd(String path, int code) {
         return file(() -> {
             Target t = target(path);
-            if (!Files.isDirectory(t.real())) return Reply.of(550, "Not a directory.");
+            if (!Files.readAttributes(t.real(), BasicFileAttributes.class).isDirectory()) return Reply.of(550, "Not a directory.");
             cwd = t.virtual();
             return Reply.of(code, "Directory changed to " + Reply.quote(cwd) + ".");
         });
+    }
+
+    /**
+     * RFC 3659 §4: the octets a RETR would send now. In TYPE A that is the file with every bare LF
+     * counted twice, found by reading it: up to 16 MiB, so SIZE can't be a cheap way to make the
+     * server read large files; beyond that, 550.
+     */
+    private Reply size(Target t) throws IOException {
+        BasicFileAttributes a = Files.readAttributes(t.real(), BasicFileAttributes.class);
+        if (!a.isRegularFile()) return Reply.of(550, "Not a plain file.");
+        if (!ascii) return Reply.of(213, Long.toString(a.size()));
+        if (a.size() > 16 << 20) return Reply.of(550, "Too large to count in TYPE A; send TYPE I for SIZE.");
+        long n = 0;
+        int prev = -1;
+        try (var in = Files.newInputStream(t.real())) {
+            byte[] b = new byte[64 * 1024];
+            for (int r; (r = in.read(b)) > 0; ) {
+                for (int i = 0; i < r; i++) {
+                    if (b[i] == '\n' && prev != '\r') n++;
+                    prev = b[i];
+                    n++;
+                }
+            }
+        }
+        return Reply.of(213, Long.toString(n));
+    }
+
+    private interface TargetAction { Reply run(Target t) throws IOException; }
+
+    /** The home itself is not the client's to change (mode, time), as it is not to remove or rename. */
+    private static Reply homeRefused(Target t, TargetAction action) throws IOException {
+        return t.virtual().equals("/") ? Reply.of(550, "The home directory can't be changed.") : action.run(t);
     }
 
     private Reply rmd(Target t) throws IOException {
@@ -595,7 +635,9 @@ final class Session implements Runnable {
     // ---- transfers ----
 
     private Reply startTransfer(String what, String opening, Transfer.Body body) {
-        transfer = new Transfer(this, what, opening, server.throttles(account, !upload(what)), body).start();
+        Transfer t = new Transfer(this, what, opening, server.throttles(account, !upload(what)), body);
+        transfer = t;                                            // before it runs: a quick end clears it, never the reverse
+        t.start();
         return Reply.NONE;
     }
 
@@ -629,7 +671,7 @@ final class Session implements Runnable {
             if (!Files.readAttributes(t.real(), BasicFileAttributes.class).isRegularFile()) return Reply.of(550, "Not a plain file.");
             if (asc && offset > 0) return restInAscii();
             if (!data.ready()) return noData();
-            FileChannel f = FileChannel.open(t.real(), READ);
+            FileChannel f = FileChannel.open(jail.opening(t.real()), READ, LinkOption.NOFOLLOW_LINKS);
             long size = f.size();
             if (offset > size) {
                 f.close();
@@ -678,13 +720,13 @@ final class Session implements Runnable {
                 if (!inPlace) temp[0] = written;
                 long limit = uploadLimit(inPlace || !exists ? 0 : Files.size(real));
                 if (limit < 0) return Reply.of(552, "Quota exceeded.");
-                FileChannel f = FileChannel.open(written, inPlace && exists ? CREATE : CREATE_NEW, WRITE);
-                if (inPlace && !append && exists) f.truncate(start);
+                FileChannel f = FileChannel.open(jail.opening(written), inPlace && exists ? CREATE : CREATE_NEW, WRITE, LinkOption.NOFOLLOW_LINKS);
+                boolean cut = inPlace && !append && exists;       // REST + STOR: what lies past the offset goes, once data comes
                 f.position(start);
                 String opening = unique ? "FILE: " + t.virtual().substring(t.virtual().lastIndexOf('/') + 1)
                                         : "Opening " + (asc ? "ASCII" : "BINARY") + " mode data connection for " + t.virtual() + ".";
                 Reply r = startTransfer((unique ? "STOU " : append ? "APPE " : "STOR ") + t.virtual(), opening,
-                    tr -> upload(tr, f, real, written, exists, start, asc, limit));
+                    tr -> upload(tr, f, real, written, exists, cut, start, asc, limit));
                 handedOver = true;
                 return r;
             } finally {
@@ -720,10 +762,11 @@ final class Session implements Runnable {
         return limit;
     }
 
-    private void upload(Transfer tr, FileChannel f, Path real, Path written, boolean existed, long start, boolean asc, long limit) throws IOException {
+    private void upload(Transfer tr, FileChannel f, Path real, Path written, boolean existed, boolean cut, long start, boolean asc, long limit) throws IOException {
         boolean done = false;
         try {
             try (f; Transfer.Conn ch = tr.open()) {
+                if (cut) f.truncate(start);                          // only now: a data connection that never comes changes nothing
                 tr.receive(ch, f, asc, limit);
             } catch (Transfer.Failed e) {
                 if (e.reply.code() == 552 && written == real) {      // over the limit: undo what this upload wrote

@@ -190,7 +190,7 @@ final class Transfer implements Runnable {
                     long n = first ? 0 : file.transferTo(pos, Math.min(limits.length == 0 ? CHUNK : step, size - pos), out);
                     if (n <= 0) n = writeChunk(file, pos, out, wait);   // no room: park in a write until there is
                     first = false;
-                    if (n <= 0) break;
+                    if (n <= 0) throw new Failed(451, "The file shrank during the transfer; aborted.", null);   // another session rewrote it
                     pos += n;
                     moved(n);
                 }
@@ -245,7 +245,9 @@ final class Transfer implements Runnable {
     private static final Pool WAITS = new Pool(64 * 1024, 64);       // sendfile's small parked write
 
     private long writeChunk(FileChannel file, long pos, SocketChannel out, ByteBuffer b) throws IOException {
-        b.clear().limit((int) Math.min(Math.min(b.capacity(), step), file.size() - pos));   // a small write: just enough to wait for room
+        long left = file.size() - pos;
+        if (left <= 0) return -1;
+        b.clear().limit((int) Math.min(Math.min(b.capacity(), step), left));   // a small write: just enough to wait for room
         int n = file.read(b, pos);
         if (n <= 0) return n;
         b.flip();

@@ -62,6 +62,7 @@ class ProtocolEdgeTest {
     @Test
     void restSurvivesTransferParametersOnly() throws Exception {
         Files.writeString(s.home.resolve("f"), "0123456789");
+        assertThat(r.cmd("TYPE I")).startsWith("200");                  // RFC 959: TYPE A is the default
         // RFC 3659 §5.3: REST must come right before the transfer; other commands cancel it
         assertThat(r.cmd("REST 5")).startsWith("350");
         assertThat(r.cmd("PWD")).startsWith("257");
@@ -77,13 +78,16 @@ class ProtocolEdgeTest {
     }
 
     @Test
-    void typeAHasNoSizeNoRestAndNoByteCount() throws Exception {
+    void typeASizeCountsCrlfAndRestIsRefused() throws Exception {
         Files.writeString(s.home.resolve("t.txt"), "a\nb\n");
         assertThat(r.cmd("TYPE A")).startsWith("200");
-        assertThat(r.cmd("SIZE t.txt")).startsWith("550");            // RFC 3659 §4: the TYPE A size would differ
+        assertThat(r.cmd("SIZE t.txt")).isEqualTo("213 6");             // RFC 3659 §4: the octets TYPE A sends (CRLF)
+        assertThat(r.cmd("REST 2")).startsWith("504");                  // a file offset has no meaning in TYPE A
+        assertThat(r.cmd("TYPE I")).startsWith("200");
         assertThat(r.cmd("REST 2")).startsWith("350");
+        assertThat(r.cmd("TYPE A")).startsWith("200");                  // REST survives TYPE, but is refused at the transfer
         try (Socket d = epsv()) {
-            assertThat(r.cmd("RETR t.txt")).startsWith("550");        // a byte offset has no meaning in TYPE A
+            assertThat(r.cmd("RETR t.txt")).startsWith("550");
         }
         String[] opening = new String[1];
         assertThat(transfer("RETR t.txt", opening)).isEqualTo("a\r\nb\r\n");   // RFC 959 §3.1.1.1: CRLF on the wire

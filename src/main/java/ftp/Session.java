@@ -699,7 +699,9 @@ final class Session implements Runnable {
         boolean asc = ascii;
         return file(() -> {
             Target t = target(unique ? "ftp-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16) : path);
-            Path real = t.real();
+            // links resolved now: STOR through a link replaces its target, as APPE writes into it, and the
+            // final rename goes to a real path that no link swapped meanwhile can redirect
+            Path real = jail.opening(t.real());
             if (Files.isDirectory(real)) return Reply.of(550, "Is a directory.");
             // a FIFO or device would block open(2) or write somewhere that is not a file
             if (Files.exists(real) && !Files.isRegularFile(real)) return Reply.of(550, "Not a plain file.");

@@ -23,6 +23,7 @@ final class ControlChannel implements AutoCloseable {
     private static final int IAC = 255, SB = 250, SE = 240;
 
     private Socket socket;
+    private final Socket raw;                        // the TCP socket under any TLS layer: what a forced close closes
     private InputStream in;
     private OutputStream out;
     private final ReentrantLock writing = new ReentrantLock();
@@ -35,6 +36,7 @@ final class ControlChannel implements AutoCloseable {
 
     ControlChannel(Socket socket) throws IOException {
         this.socket = socket;
+        this.raw = socket;
         socket.setOOBInline(true);                   // urgent bytes (Telnet DM) stay in the stream, then get stripped
         socket.setTcpNoDelay(true);
         this.in = socket.getInputStream();
@@ -166,9 +168,32 @@ final class ControlChannel implements AutoCloseable {
     boolean hasPending() { return pos < lim; }
 
     @Override
+    /**
+     * The session's own end: a TLS close_notify first when no write is stuck (bounded like a reply:
+     * the watchdog aborts a close that stalls), then the TCP socket.
+     */
     public void close() {
+        if (socket != raw && writing.tryLock()) {
+            try {
+                writeStarted = System.nanoTime();
+                Tls.close(socket);
+            } catch (IOException ignored) {
+                // already gone
+            } finally {
+                writeStarted = 0;
+                writing.unlock();
+            }
+        }
+        abort();
+    }
+
+    /**
+     * Closes the TCP socket at once, from any thread, never blocking: a writer stuck on a client
+     * that stopped reading (JSSE holds its lock while it waits) wakes with an exception.
+     */
+    void abort() {
         try {
-            Tls.close(socket);
+            raw.close();
         } catch (IOException ignored) {
             // already gone
         }

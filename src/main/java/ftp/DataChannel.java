@@ -26,6 +26,7 @@ final class DataChannel {
     private InetSocketAddress target;
     private volatile java.io.Closeable open;   // what abort() must close: the listener or the connection
     private volatile long listening;           // nanoTime a passive listener opened; 0 when there is none
+    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();   // the state above, against the watchdog
 
     DataChannel(Config config, InetAddress peer, InetAddress local) {
         this.config = config;
@@ -78,9 +79,14 @@ final class DataChannel {
             s.close();
             throw e;
         }
-        listener = s;
-        open = s;
-        listening = System.nanoTime();
+        lock.lock();
+        try {
+            listener = s;
+            open = s;
+            listening = System.nanoTime();
+        } finally {
+            lock.unlock();
+        }
         return ((InetSocketAddress) s.getLocalAddress()).getPort();
     }
 
@@ -104,11 +110,18 @@ final class DataChannel {
      * from another thread (ABOR, the watchdog) ends the wait.
      */
     SocketChannel connect() throws IOException {
-        ServerSocketChannel l = listener;
-        InetSocketAddress t = target;
-        listener = null;
-        target = null;
-        listening = 0;
+        ServerSocketChannel l;
+        InetSocketAddress t;
+        lock.lock();
+        try {
+            l = listener;
+            t = target;
+            listener = null;
+            target = null;
+            listening = 0;
+        } finally {
+            lock.unlock();
+        }
         if (l != null) {
             try (l) {
                 while (true) {
@@ -140,19 +153,35 @@ final class DataChannel {
         return c;
     }
 
-    /** Closes whatever is pending or open: the listener, or the live connection. */
-    /** True when a passive listener has waited more than {@code nanos} for its transfer command. */
-    boolean listeningLongerThan(long now, long nanos) {
-        long t = listening;
-        return t != 0 && now - t > nanos;
+    /**
+     * The watchdog's cleanup: closes a passive listener that has waited more than {@code nanos} for
+     * its transfer command; true when it did. Under the lock, so it can't close a newer one.
+     */
+    boolean expire(long now, long nanos) {
+        lock.lock();
+        try {
+            long t = listening;
+            if (t == 0 || now - t <= nanos) return false;
+            close();
+            return true;
+        } finally {
+            lock.unlock();
+        }
     }
 
+    /** Closes whatever is pending or open: the listener, or the live connection. */
     void close() {
-        listening = 0;
-        target = null;
-        listener = null;
-        java.io.Closeable c = open;
-        open = null;
+        java.io.Closeable c;
+        lock.lock();
+        try {
+            listening = 0;
+            target = null;
+            listener = null;
+            c = open;
+            open = null;
+        } finally {
+            lock.unlock();
+        }
         if (c != null) {
             try {
                 // shutdown wakes a sender blocked in the kernel (sendfile), which close alone may not

@@ -182,11 +182,13 @@ final class FtpServer implements AutoCloseable {
 
     void release(Path p) { uploading.remove(key(p)); }
 
-    /** Whether an upload writes {@code p} or anything under it (a directory can't be renamed away beneath one). */
-    boolean busy(Path p) {
+    /** Whether an upload (or a DELE/RNTO) holds {@code p} or anything under it (a directory can't be renamed away beneath one). */
+    boolean busy(Path p) { return uploading.contains(key(p)) || busyBelow(p); }
+
+    /** Whether something strictly under {@code p} is claimed. */
+    boolean busyBelow(Path p) {
         Path k = key(p);
-        if (uploading.contains(k)) return true;
-        for (Path u : uploading) if (u.startsWith(k)) return true;    // a handful at most: the uploads running now
+        for (Path u : uploading) if (u.startsWith(k) && !u.equals(k)) return true;   // a handful at most: what runs now
         return false;
     }
 
@@ -220,9 +222,10 @@ final class FtpServer implements AutoCloseable {
             for (Session s : sessions) if (!s.transferring()) s.shutdown();
             sleep(50);
         }
-        for (Session s : sessions) s.shutdown();          // the grace is over: transfers are cut (426, logged)
+        for (Session s : sessions) s.shutdown();          // the grace is over: the idle ones get 421
         for (int i = 0; i < 40 && !sessions.isEmpty(); i++) sleep(50);   // let them log and write xferlog lines
-        for (Session s : sessions) s.kill();              // whoever still hangs (a client not reading) is closed
+        for (Session s : sessions) s.kill();              // running transfers are cut, stuck clients closed
+        for (int i = 0; i < 40 && !sessions.isEmpty(); i++) sleep(50);   // their transfers log and write xferlog lines
         if (xferlog != null) xferlog.close();
         if (stopped.getCount() > 0) LOG.log(System.Logger.Level.INFO, "stopped");
         if (inherited) close(listener);
@@ -256,7 +259,7 @@ final class FtpServer implements AutoCloseable {
         reloadStamp = stamp(file);
     }
 
-    /** The current settings, for a login; re-reads the config file at most once a second. */
+    /** The current settings, for a login; re-reads the config file when its time or size changed. */
     Config accounts() {
         Path f = reloadFile;
         if (f == null) return config;

@@ -109,10 +109,12 @@ final class PathJail {
      */
     Path opening(Path p) throws IOException {
         Path real;
+        boolean exists = Files.exists(p, LinkOption.NOFOLLOW_LINKS);
         try {
-            real = Files.exists(p, LinkOption.NOFOLLOW_LINKS) ? p.toRealPath() : p.getParent().toRealPath().resolve(p.getFileName().toString());
+            real = exists ? p.toRealPath() : p.getParent().toRealPath().resolve(p.getFileName().toString());
         } catch (NoSuchFileException e) {
-            throw new AccessDeniedException(p.toString());          // a dangling link, or gone meanwhile
+            if (exists) throw new AccessDeniedException(p.toString());   // a dangling link
+            throw e;                                                       // no such folder
         }
         if (!real.startsWith(realHome)) throw new AccessDeniedException(p.toString());
         return real;

@@ -69,8 +69,8 @@ final class Session implements Runnable {
     private javax.net.ssl.SSLContext tlsContext; // its context: data connections resume sessions from its cache
     private volatile char prot = 'C';           // RFC 4217 §9: C clear, P private data connections
     private volatile Transfer transfer;
-    private volatile boolean handshaking;
-    private final java.util.concurrent.atomic.AtomicBoolean toldToStop = new java.util.concurrent.atomic.AtomicBoolean();       // AUTH TLS or implicit TLS: the watchdog then closes without a 421
+    private volatile boolean handshaking;       // AUTH TLS or implicit TLS: the watchdog then closes without a 421
+    private final java.util.concurrent.atomic.AtomicBoolean toldToStop = new java.util.concurrent.atomic.AtomicBoolean();   // stop's 421 sent
     private volatile long deadline = NEVER;     // nanoTime when the watchdog ends a silent session
 
     /** A virtual path and the real path it resolved to inside the jail. */
@@ -161,7 +161,7 @@ final class Session implements Runnable {
     void watch(long now) {
         long stall = config.dataTimeout().toNanos();
         if (control.writeStalled(now, Math.max(stall, 10_000_000_000L))) {
-            control.close();                       // the client stopped reading replies
+            control.abort();                       // the client stopped reading replies
             return;
         }
         Transfer t = transfer;
@@ -169,16 +169,14 @@ final class Session implements Runnable {
             if (t.stalled(now, stall)) t.stall();
             return;                                // the control connection may be silent during a transfer
         }
-        if (stall > 0 && data.listeningLongerThan(now, stall)) {
+        if (stall > 0 && data.expire(now, stall))                 // a PASV nobody uses doesn't hold its port forever
             log(System.Logger.Level.INFO, "passive listener unused for data.timeout; closed");
-            data.close();                          // a PASV nobody connects to doesn't hold its port forever
-        }
         long d = deadline;
         if (d != NEVER && now - d > 0) {
             deadline = NEVER;
             log(System.Logger.Level.INFO, "timed out");
             if (handshaking) {                     // mid-handshake a clear-text 421 would be garbage in the TLS stream
-                control.close();
+                control.abort();
                 return;
             }
             Thread.startVirtualThread(() -> {
@@ -199,7 +197,7 @@ final class Session implements Runnable {
     void shutdown() {
         if (!toldToStop.compareAndSet(false, true)) return;    // stop() asks every 50 ms: one 421 is enough
         if (handshaking || control.writeStalled(System.nanoTime(), 0)) {   // no clear text into TLS; no waiting on a client that doesn't read
-            control.close();
+            control.abort();
             return;
         }
         Thread.startVirtualThread(() -> {                      // the stopping thread never blocks on one client
@@ -213,8 +211,16 @@ final class Session implements Runnable {
         });
     }
 
-    /** The end of the grace period: closed, no reply. */
-    void kill() { control.close(); }
+    /**
+     * The end of the grace period: the transfer is cut (silently, like ABOR; it still logs and
+     * writes xferlog) and the connection closed. Aborting matters when the control thread waits in
+     * join() for the transfer (a command came during it): closing the socket alone wouldn't wake it.
+     */
+    void kill() {
+        Transfer t = transfer;
+        if (t != null) t.abort();
+        control.abort();
+    }
 
     private void awaitTransfer() throws InterruptedException {
         Transfer t = transfer;
@@ -298,7 +304,10 @@ final class Session implements Runnable {
             case Stru s -> Reply.of(200, "Structure set to F.");
             case Allo a -> Reply.of(202, "ALLO not needed.");
             // in TYPE A the offset would count file bytes, not those sent: refused here, where clients expect it
-            case Rest r when ascii && r.offset() > 0 -> Reply.of(504, "REST works in TYPE I only; send TYPE I first.");
+            case Rest r when ascii && r.offset() > 0 -> {
+                rest = 0;                                        // an earlier REST doesn't survive its refused successor
+                yield Reply.of(504, "REST works in TYPE I only; send TYPE I first.");
+            }
             case Rest r -> {
                 rest = r.offset();
                 yield Reply.of(350, "Restarting at " + rest + ". Send RETR, STOR or APPE.");
@@ -511,7 +520,7 @@ final class Session implements Runnable {
         if (a.size() > 16 << 20) return Reply.of(550, "Too large to count in TYPE A; send TYPE I for SIZE.");
         long n = 0;
         int prev = -1;
-        try (var in = Files.newInputStream(t.real())) {
+        try (var in = java.nio.channels.Channels.newInputStream(FileChannel.open(jail.opening(t.real()), READ, LinkOption.NOFOLLOW_LINKS))) {
             byte[] b = new byte[64 * 1024];
             for (int r; (r = in.read(b)) > 0; ) {
                 for (int i = 0; i < r; i++) {
@@ -538,10 +547,15 @@ final class Session implements Runnable {
         return Reply.of(250, "Directory removed.");
     }
 
+    /** Claimed while it runs, as an upload claims its file: neither can slip in between the other's check and act. */
     private Reply dele(Target t) throws IOException {
         if (Files.isDirectory(t.real(), LinkOption.NOFOLLOW_LINKS)) return Reply.of(550, "Is a directory; use RMD.");
-        if (server.busy(t.real())) return busy();
-        Files.delete(t.real());
+        if (!server.claim(t.real())) return busy();
+        try {
+            Files.delete(t.real());
+        } finally {
+            server.release(t.real());
+        }
         return Reply.of(250, "File deleted.");
     }
 
@@ -558,10 +572,21 @@ final class Session implements Runnable {
         Target from = renameFrom;
         if (from == null) return Reply.of(503, "Send RNFR first.");
         if (to.virtual().equals("/")) return Reply.of(550, "Can't replace the home directory.");
-        if (server.busy(to.real()) || server.busy(from.real())) return busy();
-        if (Files.isDirectory(to.real(), LinkOption.NOFOLLOW_LINKS) && !Files.isSameFile(from.real(), to.real()))
-            throw new FileAlreadyExistsException(to.virtual());
-        move(from.real(), to.real());
+        boolean same = from.real().equals(to.real());
+        if (!server.claim(from.real())) return busy();              // both names claimed while it runs (see dele)
+        try {
+            if (!same && !server.claim(to.real())) return busy();
+            try {
+                if (server.busyBelow(from.real())) return busy();   // a folder with an upload inside stays put
+                if (Files.isDirectory(to.real(), LinkOption.NOFOLLOW_LINKS) && !Files.isSameFile(from.real(), to.real()))
+                    throw new FileAlreadyExistsException(to.virtual());
+                move(from.real(), to.real());
+            } finally {
+                if (!same) server.release(to.real());
+            }
+        } finally {
+            server.release(from.real());
+        }
         log(System.Logger.Level.INFO, "renamed " + from.virtual() + " to " + to.virtual());
         return Reply.of(250, "Renamed.");
     }

@@ -203,11 +203,14 @@ final class Transfer implements Runnable {
         byte[] conv = new byte[BUFFER * 2];
         OutputStream os = conn.socket().getOutputStream();
         int prev = -1;
+        long end = file.size();
         file.position(pos);
         while (true) {
             in.clear().limit(step);
             int n = read(file, in);
+            if (n < 0 && pos < end) throw new Failed(451, "The file shrank during the transfer; aborted.", null);
             if (n < 0) break;
+            pos += n;
             int m = 0;
             for (int i = 0; i < n; i++) {
                 byte b = in.get(i);

@@ -3,6 +3,7 @@ package ftp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.net.InetSocketAddress;
@@ -22,10 +23,15 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import org.apache.commons.net.util.TrustManagerUtils;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -393,6 +399,142 @@ class StopAndRaceTest {
             }
             assertThat(r.cmd("STAT -a")).as("options alone: the server status").startsWith("211-");
             assertThat(r.cmd("NOOP")).startsWith("200");
+        }
+    }
+
+    // 10. a stop cuts a transfer whose control thread waits for it
+
+    /**
+     * A command queued behind a running transfer parks the control thread in join(), where closing
+     * the control socket doesn't reach it: the end of the grace must abort the transfer itself, or
+     * it would outlive the stop (no xferlog line, its temporary file left behind).
+     */
+    @Test
+    void aStopCutsATransferWhoseClientQueuedACommand() throws Exception {
+        Path log = tmp.resolve("xferlog");
+        try (TestServer s = TestServer.start(tmp, "user.alice.rate.upload", "64", "transfer.log", log.toString());
+             RawClient r = s.raw().login("alice", "secret")) {
+            Path f = Files.writeString(s.home.resolve("f.bin"), "the old content");
+            assertThat(r.cmd("TYPE I")).startsWith("200");
+            try (Socket d = epsv(r)) {
+                assertThat(r.cmd("STOR f.bin")).startsWith("150");
+                d.getOutputStream().write(new byte[50_000]);        // ~0.8 s at 64 KiB/s, and the connection stays open
+                d.getOutputStream().flush();
+                r.send("PWD\r\n");                                   // queued: the control thread now waits for the transfer
+                assertThat(UploadSafetyTest.temps(s.home)).as("the overwrite's temporary file").hasSize(1);
+
+                Thread stopper = Thread.ofPlatform().daemon().name("test-stop").start(() -> s.server.stop(Duration.ofMillis(500)));
+                stopper.join(10_000);
+                assertThat(stopper.isAlive()).as("stop() still running after 10 s").isFalse();
+                List<String> lines = Files.readAllLines(log).stream().filter(l -> l.contains(" /f.bin ")).toList();
+                assertThat(lines).as("xferlog lines for /f.bin").hasSize(1);
+                assertThat(lines.get(0)).endsWith(" i");             // incomplete
+                assertThat(UploadSafetyTest.temps(s.home)).isEmpty();
+                assertThat(Files.readString(f)).isEqualTo("the old content");
+            }
+        }
+    }
+
+    // 11. a forced close under TLS never waits on JSSE's lock
+
+    /** One line from {@code in}, CR and LF stripped; byte by byte, so nothing past it is taken from the stream. */
+    static String line(InputStream in) throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (int c; (c = in.read()) >= 0 && c != '\n'; ) b.append((char) c);
+        return b.toString().strip();
+    }
+
+    /**
+     * As in the clear-text case above, but over AUTH TLS: the server's control thread is parked in
+     * an SSLSocket write, holding JSSE's lock, so a close that first sends close_notify would wait
+     * behind it for ever. The stop must close the TCP socket under it instead.
+     */
+    @Test
+    void aStopDoesNotHangOnATlsClientThatNeverReads() throws Exception {
+        try (TestServer s = TestServer.start(tmp, "tls.certificate", TlsTest.res("rsa-a.crt").toString(),
+                 "tls.key", TlsTest.res("rsa-a.pkcs1.key").toString());
+             Socket plain = new Socket()) {
+            plain.setReceiveBufferSize(4096);                        // before connect: the window stays small
+            plain.connect(new InetSocketAddress("127.0.0.1", s.port()), 5000);
+            plain.setSoTimeout(10_000);
+            InputStream in = plain.getInputStream();
+            assertThat(line(in)).startsWith("220");
+            plain.getOutputStream().write("AUTH TLS\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(line(in)).startsWith("234");
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, new TrustManager[] {TrustManagerUtils.getAcceptAllTrustManager()}, null);
+            SSLSocket ssl = (SSLSocket) ctx.getSocketFactory().createSocket(plain, "127.0.0.1", s.port(), true);
+            ssl.setSoTimeout(10_000);
+            ssl.startHandshake();
+            ProtocolEdgeTest.Tls c = new ProtocolEdgeTest.Tls(ssl);
+            assertThat(c.cmd("USER alice")).startsWith("331");
+            assertThat(c.cmd("PASS secret")).startsWith("230");
+
+            byte[] helps = "HELP\r\n".repeat(1000).getBytes(StandardCharsets.US_ASCII);
+            AtomicLong lastWrite = new AtomicLong(System.nanoTime());
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
+            Thread writer = Thread.ofPlatform().daemon().name("test-flood").start(() -> {
+                try {
+                    OutputStream out = ssl.getOutputStream();
+                    for (int i = 0; i < 20_000 && System.nanoTime() < end; i++) {
+                        out.write(helps);                            // blocks once the server stops reading
+                        out.flush();
+                        lastWrite.set(System.nanoTime());
+                    }
+                } catch (IOException closed) {
+                    // the server (or the test, at the end) closed the connection
+                }
+            });
+            try {
+                // A short stall may only mean the server is slow (cold JIT, TLS, 2 CPUs) and still working
+                // through buffered HELPs; it then is not yet parked in a write and the stop takes the easy
+                // path. A stuck server never recovers, so wait for a stall long enough to be sure.
+                boolean stuck = false;
+                while (writer.isAlive() && System.nanoTime() < end) {
+                    if (System.nanoTime() - lastWrite.get() > TimeUnit.SECONDS.toNanos(1)) {
+                        stuck = true;
+                        break;
+                    }
+                    Thread.sleep(20);
+                }
+                assertThat(stuck).as("the server stopped reading the flood").isTrue();
+
+                Thread stopper = Thread.ofPlatform().daemon().name("test-stop").start(() -> s.server.stop(Duration.ofSeconds(30)));
+                stopper.join(10_000);
+                assertThat(stopper.isAlive()).as("stop() still running after 10 s").isFalse();
+                assertThat(s.server.sessions()).isZero();
+            } finally {
+                plain.close();                                       // the TCP socket: SSLSocket.close could wait on our own stuck write
+                writer.join(2000);
+            }
+        }
+    }
+
+    // 12. a missing folder is not a permission problem
+
+    @Test
+    void storIntoAMissingFolderSaysNoSuchFile() throws Exception {
+        try (TestServer s = TestServer.start(tmp); RawClient r = s.raw().login("alice", "secret")) {
+            epsvPort(r.cmd("EPSV"));
+            assertThat(r.cmd("STOR nosuchdir/x.txt")).startsWith("550").contains("No such file").doesNotContain("Permission denied");
+            assertThat(Files.exists(s.home.resolve("nosuchdir"))).isFalse();
+            assertThat(r.cmd("NOOP")).startsWith("200");
+        }
+    }
+
+    // 13. a refused REST takes an earlier one with it
+
+    /** REST 4, then a REST refused in TYPE A: the transfer must not resume at 4 (the client thinks it cancelled that). */
+    @Test
+    void aRefusedRestClearsAnEarlierOne() throws Exception {
+        try (TestServer s = TestServer.start(tmp); RawClient r = s.raw().login("alice", "secret")) {
+            Files.writeString(s.home.resolve("f"), "0123456789");
+            assertThat(r.cmd("TYPE I")).startsWith("200");
+            assertThat(r.cmd("REST 4")).startsWith("350");
+            assertThat(r.cmd("TYPE A")).startsWith("200");
+            assertThat(r.cmd("REST 2")).startsWith("504");
+            assertThat(r.cmd("TYPE I")).startsWith("200");
+            assertThat(new String(get(r, "f"), StandardCharsets.US_ASCII)).isEqualTo("0123456789");
         }
     }
 }

@@ -167,11 +167,11 @@ final class ControlChannel implements AutoCloseable {
     /** Bytes read but not yet taken as lines (pipelined after AUTH TLS, say). */
     boolean hasPending() { return pos < lim; }
 
-    @Override
     /**
      * The session's own end: a TLS close_notify first when no write is stuck (bounded like a reply:
      * the watchdog aborts a close that stalls), then the TCP socket.
      */
+    @Override
     public void close() {
         if (socket != raw && writing.tryLock()) {
             try {

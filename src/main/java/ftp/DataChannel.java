@@ -102,7 +102,15 @@ final class DataChannel {
         target = to;
     }
 
-    boolean ready() { return listener != null || target != null; }
+    /** Under the lock: the watchdog may have closed an unused listener ({@link #expire}) from its thread. */
+    boolean ready() {
+        lock.lock();
+        try {
+            return listener != null || target != null;
+        } finally {
+            lock.unlock();
+        }
+    }
 
     /**
      * The data connection, once: accepts the control peer on the passive listener (dropping and

@@ -195,8 +195,7 @@ final class FtpServer implements AutoCloseable {
     /** By real path, so two names for one file (a link to a folder inside the home) share one claim. */
     private static Path key(Path p) {
         try {
-            return java.nio.file.Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? p.toRealPath()
-                : p.getParent().toRealPath().resolve(p.getFileName().toString());
+            return PathJail.real(p);
         } catch (IOException | RuntimeException e) {
             return p.toAbsolutePath().normalize();
         }
@@ -223,9 +222,9 @@ final class FtpServer implements AutoCloseable {
             sleep(50);
         }
         for (Session s : sessions) s.shutdown();          // the grace is over: the idle ones get 421
-        for (int i = 0; i < 40 && !sessions.isEmpty(); i++) sleep(50);   // let them log and write xferlog lines
+        awaitSessions();                                  // let them log and write xferlog lines
         for (Session s : sessions) s.kill();              // running transfers are cut, stuck clients closed
-        for (int i = 0; i < 40 && !sessions.isEmpty(); i++) sleep(50);   // their transfers log and write xferlog lines
+        awaitSessions();                                  // their transfers log and write xferlog lines
         if (xferlog != null) xferlog.close();
         if (stopped.getCount() > 0) LOG.log(System.Logger.Level.INFO, "stopped");
         if (inherited) close(listener);
@@ -233,6 +232,11 @@ final class FtpServer implements AutoCloseable {
     }
 
     boolean stopping() { return stopping; }
+
+    /** Up to 2 s for the sessions to end. */
+    private void awaitSessions() {
+        for (int i = 0; i < 40 && !sessions.isEmpty(); i++) sleep(50);
+    }
 
     /** The rate limits a transfer of {@code a} draws from: the server's and the user's own. */
     Throttle[] throttles(Account a, boolean download) {

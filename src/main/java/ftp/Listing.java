@@ -170,8 +170,7 @@ final class Listing {
         StringBuilder b = new StringBuilder(14);
         int y = d.getYear();
         b.append((char) ('0' + y / 1000)).append((char) ('0' + y / 100 % 10));
-        Clock.two(b, y % 100);
-        Clock.two(Clock.two(Clock.two(Clock.two(Clock.two(b, d.getMonthValue()), d.getDayOfMonth()), d.getHour()), d.getMinute()), d.getSecond());
+        for (int n : new int[] {y % 100, d.getMonthValue(), d.getDayOfMonth(), d.getHour(), d.getMinute(), d.getSecond()}) Clock.two(b, n);
         return b.toString();
     }
 }

@@ -108,16 +108,20 @@ final class PathJail {
      * remains is a real folder on the way replaced in between (README: Security).
      */
     Path opening(Path p) throws IOException {
-        Path real;
+        Path real = real(p);
+        if (!real.startsWith(realHome)) throw new AccessDeniedException(p.toString());
+        return real;
+    }
+
+    /** {@code p} with every link resolved; a name yet to be created: its real folder plus the name. */
+    static Path real(Path p) throws IOException {
         boolean exists = Files.exists(p, LinkOption.NOFOLLOW_LINKS);
         try {
-            real = exists ? p.toRealPath() : p.getParent().toRealPath().resolve(p.getFileName().toString());
+            return exists ? p.toRealPath() : p.getParent().toRealPath().resolve(p.getFileName().toString());
         } catch (NoSuchFileException e) {
             if (exists) throw new AccessDeniedException(p.toString());   // a dangling link
             throw e;                                                       // no such folder
         }
-        if (!real.startsWith(realHome)) throw new AccessDeniedException(p.toString());
-        return real;
     }
 
     /** True when the entry's target (following links) stays in the jail: listings skip the rest. */

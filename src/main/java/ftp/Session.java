@@ -175,20 +175,22 @@ final class Session implements Runnable {
         if (d != NEVER && now - d > 0) {
             deadline = NEVER;
             log(System.Logger.Level.INFO, "timed out");
-            if (handshaking) {                     // mid-handshake a clear-text 421 would be garbage in the TLS stream
-                control.abort();
-                return;
-            }
-            Thread.startVirtualThread(() -> {
-                try {
-                    control.reply(421, "Timeout: closing control connection.");
-                } catch (IOException ignored) {
-                    // gone already
-                } finally {
-                    control.close();
-                }
-            });
+            if (handshaking) control.abort();      // mid-handshake a clear-text 421 would be garbage in the TLS stream
+            else sayAndClose("Timeout: closing control connection.");
         }
+    }
+
+    /** A 421, then the close, on a thread of their own: the watchdog and the stopping thread never wait on one client. */
+    private void sayAndClose(String text) {
+        Thread.startVirtualThread(() -> {
+            try {
+                control.reply(421, text);
+            } catch (IOException ignored) {
+                // gone already
+            } finally {
+                control.close();
+            }
+        });
     }
 
     boolean transferring() { return transfer != null; }
@@ -196,19 +198,9 @@ final class Session implements Runnable {
     /** Server shutdown: 421 to a session between commands, then close. */
     void shutdown() {
         if (!toldToStop.compareAndSet(false, true)) return;    // stop() asks every 50 ms: one 421 is enough
-        if (handshaking || control.writeStalled(System.nanoTime(), 0)) {   // no clear text into TLS; no waiting on a client that doesn't read
-            control.abort();
-            return;
-        }
-        Thread.startVirtualThread(() -> {                      // the stopping thread never blocks on one client
-            try {
-                control.reply(421, "Server shutting down.");
-            } catch (IOException ignored) {
-                // closing anyway
-            } finally {
-                control.close();
-            }
-        });
+        // no clear text into TLS; no waiting on a client that doesn't read
+        if (handshaking || control.writeStalled(System.nanoTime(), 0)) control.abort();
+        else sayAndClose("Server shutting down.");
     }
 
     /**
@@ -727,27 +719,29 @@ final class Session implements Runnable {
             // links resolved now: STOR through a link replaces its target, as APPE writes into it, and the
             // final rename goes to a real path that no link swapped meanwhile can redirect
             Path real = jail.opening(t.real());
-            if (Files.isDirectory(real)) return Reply.of(550, "Is a directory.");
+            BasicFileAttributes seen = attributesOrNull(real);
+            if (seen != null && seen.isDirectory()) return Reply.of(550, "Is a directory.");
             // a FIFO or device would block open(2) or write somewhere that is not a file
-            if (Files.exists(real) && !Files.isRegularFile(real)) return Reply.of(550, "Not a plain file.");
+            if (seen != null && !seen.isRegularFile()) return Reply.of(550, "Not a plain file.");
             if (asc && offset > 0) return restInAscii();
             if (!data.ready()) return noData();
             if (!server.claim(real)) return busy();
             Path[] temp = {null};                              // claimed as well: nobody renames a file over it
             boolean handedOver = false;                        // after that the transfer thread releases the claims
             try {
-                boolean exists = Files.exists(real);
-                long start = append && exists ? Files.size(real) : offset;
-                if (start > (exists ? Files.size(real) : 0))
-                    return Reply.of(554, "REST " + offset + " is past the end of the file.");
+                BasicFileAttributes old = attributesOrNull(real);      // again, now that no other upload can change it
+                boolean exists = old != null;
+                long size = exists ? old.size() : 0;
+                long start = append && exists ? size : offset;
+                if (start > size) return Reply.of(554, "REST " + offset + " is past the end of the file.");
                 boolean inPlace = append || offset > 0 || !exists;
                 Path written = inPlace ? real : real.resolveSibling("." + real.getFileName() + ".upload-"
                     + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16));
                 if (!inPlace && !server.claim(written)) return busy();
                 if (!inPlace) temp[0] = written;
-                long limit = uploadLimit(inPlace || !exists ? 0 : Files.size(real));
+                long limit = uploadLimit(inPlace ? 0 : size);
                 if (limit < 0) return Reply.of(552, "Quota exceeded.");
-                FileChannel f = FileChannel.open(jail.opening(written), inPlace && exists ? CREATE : CREATE_NEW, WRITE, LinkOption.NOFOLLOW_LINKS);
+                FileChannel f = FileChannel.open(written, inPlace && exists ? CREATE : CREATE_NEW, WRITE, LinkOption.NOFOLLOW_LINKS);
                 boolean cut = inPlace && !append && exists;       // REST + STOR: what lies past the offset goes, once data comes
                 f.position(start);
                 String opening = unique ? "FILE: " + t.virtual().substring(t.virtual().lastIndexOf('/') + 1)
@@ -816,6 +810,14 @@ final class Session implements Runnable {
             if (!done && !existed && written == real && !tr.connected()) deleteQuietly(real);  // no data ever came
             server.release(real);
             if (written != real) server.release(written);
+        }
+    }
+
+    private static BasicFileAttributes attributesOrNull(Path p) throws IOException {
+        try {
+            return Files.readAttributes(p, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            return null;
         }
     }
 

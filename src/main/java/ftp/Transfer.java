@@ -162,7 +162,7 @@ final class Transfer implements Runnable {
         for (long left; (left = until - System.nanoTime()) > 0; progressed = System.nanoTime()) {
             if (state.get() != RUNNING) throw new IOException("aborted");
             try {
-                Thread.sleep(Math.min(left, 100_000_000L) / 1_000_000, (int) (Math.min(left, 100_000_000L) % 1_000_000));
+                Thread.sleep(java.time.Duration.ofNanos(Math.min(left, 100_000_000L)));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new java.io.InterruptedIOException("throttle interrupted");

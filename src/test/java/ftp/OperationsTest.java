@@ -26,8 +26,6 @@ import java.util.concurrent.TimeUnit;
 import javax.net.SocketFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.apache.commons.net.ftp.FTP;
 import org.apache.commons.net.ftp.FTPClient;
 import org.apache.commons.net.ftp.FTPSClient;
@@ -54,23 +52,12 @@ class OperationsTest {
         }
     }
 
-    /** Trusts anything: the test certificates are self-signed, and the test compares them itself. */
-    static SSLContext trustAll() throws Exception {
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new TrustManager[] {new X509TrustManager() {
-            public void checkClientTrusted(X509Certificate[] c, String a) {}
-            public void checkServerTrusted(X509Certificate[] c, String a) {}
-            public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
-        }}, null);
-        return ctx;
-    }
-
     /** The certificate a fresh explicit-FTPS connection is shown. */
     static X509Certificate presented(int port) throws Exception {
         try (RawClient r = new RawClient("127.0.0.1", port)) {
             r.reply();
             assertThat(r.cmd("AUTH TLS")).startsWith("234");
-            SSLSocket tls = (SSLSocket) trustAll().getSocketFactory().createSocket(r.socket, "127.0.0.1", port, true);
+            SSLSocket tls = (SSLSocket) TlsTest.trustAll().getSocketFactory().createSocket(r.socket, "127.0.0.1", port, true);
             tls.setSoTimeout(5000);
             tls.startHandshake();
             X509Certificate c = (X509Certificate) tls.getSession().getPeerCertificates()[0];
@@ -122,14 +109,7 @@ class OperationsTest {
         c.setConnectTimeout(5000);
         c.setDefaultTimeout(10_000);
         c.setDataTimeout(Duration.ofSeconds(10));
-        c.connect("127.0.0.1", port);
-        c.setSoTimeout(10_000);
-        c.execPBSZ(0);
-        c.execPROT("P");
-        assertThat(c.login("alice", "secret")).isTrue();
-        c.setFileType(FTP.BINARY_FILE_TYPE);
-        c.enterLocalPassiveMode();
-        return c;
+        return TlsTest.login(c, port);
     }
 
     /**
@@ -217,7 +197,7 @@ class OperationsTest {
         try (TestServer s = TestServer.start(Files.createDirectory(tmp.resolve("srv")),
                 "tls.certificate", cert.toString(), "tls.key", key.toString(), "tls.require.session.reuse", "true")) {
             Files.write(s.home.resolve("before.bin"), new byte[50_000]);
-            FTPSClient c = ftps(new ResumingClient(trustAll()), s.port());
+            FTPSClient c = ftps(new ResumingClient(TlsTest.trustAll()), s.port());
             ByteArrayOutputStream back = new ByteArrayOutputStream();
             assertThat(c.retrieveFile("before.bin", back)).as(c.getReplyString()).isTrue();
             assertThat(back.size()).isEqualTo(50_000);
@@ -248,7 +228,7 @@ class OperationsTest {
         try (TestServer s = TestServer.start(tmp, "tls.certificate", res("rsa-a.crt").toString(), "tls.key", res("rsa-a.key").toString(),
                 "tls.require.session.reuse", "true")) {
             Files.writeString(s.home.resolve("f.txt"), "data");
-            FTPSClient c = new FTPSClient(false, trustAll());
+            FTPSClient c = new FTPSClient(false, TlsTest.trustAll());
             ftps(c, s.port());
             assertThat(c.sendCommand("EPSV")).isEqualTo(229);
             int port = Integer.parseInt(c.getReplyString().trim().replaceAll(".*\\|\\|\\|(\\d+)\\|.*", "$1"));
@@ -257,7 +237,7 @@ class OperationsTest {
                 plain.setSoTimeout(5000);
                 assertThat(c.sendCommand("RETR", "f.txt")).isEqualTo(150);
                 // another SSLContext: an empty session cache, so only a full handshake is possible
-                SSLSocket data = (SSLSocket) trustAll().getSocketFactory().createSocket(plain, "127.0.0.1", port, true);
+                SSLSocket data = (SSLSocket) TlsTest.trustAll().getSocketFactory().createSocket(plain, "127.0.0.1", port, true);
                 try {
                     data.startHandshake();
                     data.getInputStream().read();              // the server drops it after its check

@@ -172,6 +172,29 @@ class StopAndRaceTest {
         }
     }
 
+    /**
+     * A PASV that no transfer command follows holds its port only for data.timeout: otherwise
+     * idle sessions could keep every port of passive.ports (RFC 2577 §8). The watchdog closes it.
+     */
+    @Test
+    void anUnusedPassiveListenerClosesAfterTheDataTimeout() throws Exception {
+        try (TestServer s = TestServer.start(tmp, "data.timeout", "1", "idle.timeout", "60");
+             RawClient r = s.raw().login("alice", "secret")) {
+            assertThat(r.cmd("EPSV")).startsWith("229");
+            assertThat(r.cmd("STAT")).contains("Data connection ready");
+            String status = "";
+            for (int i = 0; i < 50 && !status.contains("No data connection"); i++) {   // the watchdog looks once a second: ≤ 5 s
+                Thread.sleep(100);
+                status = r.cmd("STAT");
+            }
+            assertThat(status).contains("No data connection");
+            assertThat(r.cmd("RETR nothing-pending")).startsWith("550");   // the file check comes first…
+            Files.writeString(s.home.resolve("f"), "x");
+            assertThat(r.cmd("RETR f")).startsWith("425");                   // …then: no data connection set up any more
+            assertThat(r.cmd("NOOP")).startsWith("200");
+        }
+    }
+
     // 3. REST + STOR cuts the file only once data comes
 
     @Test

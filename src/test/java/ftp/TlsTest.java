@@ -50,7 +50,8 @@ class TlsTest {
         return c;
     }
 
-    private static FTPSClient login(FTPSClient c, int port) throws Exception {
+    /** Connects, PBSZ 0 and PROT P, logs in as alice, binary, passive. */
+    static FTPSClient login(FTPSClient c, int port) throws Exception {
         c.connect("127.0.0.1", port);
         c.setSoTimeout(10_000);
         c.execPBSZ(0);
@@ -61,7 +62,8 @@ class TlsTest {
         return c;
     }
 
-    private static SSLContext trustAll() throws Exception {
+    /** Trusts anything: the test certificates are self-signed, and tests compare them themselves. */
+    static SSLContext trustAll() throws Exception {
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(null, new TrustManager[] {new X509TrustManager() {
             public void checkClientTrusted(X509Certificate[] c, String a) {}

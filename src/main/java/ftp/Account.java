@@ -12,5 +12,8 @@ record Account(String name, String password, Path home, boolean write, boolean t
                long rateDownload, long rateUpload, long quota) {
     Account(String name, String password, Path home, boolean write) { this(name, password, home, write, false, 0, 0, 0); }
 
+    /** Anonymous: any password opens it, and what was given is only an id (xferlog's user field). */
+    boolean anonymous() { return password == null; }
+
     @Override public String toString() { return "Account[" + name + ", home=" + home + ", write=" + write + "]"; }
 }

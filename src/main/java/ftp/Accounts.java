@@ -1,18 +1,25 @@
 package ftp;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
 
 /**
- * Who may log in. Passwords are checked in constant time; an unknown name costs the same work as a
- * known one with a wrong password, so neither replies nor timing tell which names exist
- * (RFC 2577 §5).
+ * Who may log in. The accounts come from the config file and are read again when it changes (the
+ * next login sees the edit; sessions keep theirs). Passwords are checked in constant time; an
+ * unknown name costs the same work as a known one with a wrong password, so neither replies nor
+ * timing tell which names exist (RFC 2577 §5).
  */
 final class Accounts {
     static final Set<String> ANONYMOUS_NAMES = Set.of("anonymous", "ftp");
@@ -21,14 +28,71 @@ final class Accounts {
     /** A hash to spend the same work on for an unknown name; made on first need, not at start-up. */
     private static final class Dummy { static final String HASH = hash("not a password".toCharArray()); }
 
-    private Accounts() {}
+    /** The accounts of one reading of the config: the anonymous one (null: off) and the named ones. */
+    record Users(Account anonymous, Map<String, Account> named) {
+        /** The account a USER name would log in as, or null. */
+        Account find(String name) {
+            Account a = named.get(name);
+            if (a == null && anonymous != null && ANONYMOUS_NAMES.contains(name.toLowerCase(Locale.ROOT))) return anonymous;
+            return a;
+        }
+    }
 
-    /** The account a USER name would log in as, or null; null too for an unknown name. */
-    static Account find(Config config, String name) {
-        Account a = config.users().get(name);
-        if (a == null && config.anonymous() != null && ANONYMOUS_NAMES.contains(name.toLowerCase(java.util.Locale.ROOT)))
-            return config.anonymous();
-        return a;
+    /** Reads the accounts again (the config file, parsed and checked); a failure keeps the old ones. */
+    interface Loader { Users load() throws Exception; }
+
+    private final Path file;                    // watched for changes; null: never reloaded
+    private final Loader loader;
+    private final Runnable reloaded;            // what else must forget the old accounts (per-user rates)
+    private final ReentrantLock lock = new ReentrantLock();
+    private volatile Users users;
+    private long stamp;
+
+    Accounts(Users users, Path file, Loader loader, Runnable reloaded) {
+        this.users = users;
+        this.file = file;
+        this.loader = loader;
+        this.reloaded = reloaded;
+        this.stamp = file == null ? 0 : stamp(file);
+    }
+
+    /** A fixed set of accounts, never reloaded. */
+    Accounts(Users users) { this(users, null, null, () -> {}); }
+
+    /** The account for a USER name (or null), after one stat of the config file: an edit counts at the next login. */
+    Account find(String name) {
+        if (file != null) reloadIfChanged();
+        return users.find(name);
+    }
+
+    Users users() { return users; }
+
+    private void reloadIfChanged() {
+        lock.lock();
+        try {
+            long st = stamp(file);
+            if (st == stamp) return;
+            stamp = st;
+            try {
+                users = loader.load();
+                reloaded.run();
+                Log.SERVER.info("config reloaded: " + users.named().size() + " users"
+                    + (users.anonymous() != null ? " and anonymous" : ""));
+            } catch (Exception e) {
+                Log.SERVER.warn("config changed but is invalid; keeping the old accounts: " + e.getMessage());
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static long stamp(Path f) {
+        try {
+            var a = Files.readAttributes(f, BasicFileAttributes.class);
+            return a.lastModifiedTime().toMillis() * 31 + a.size();
+        } catch (java.io.IOException e) {
+            return 0;
+        }
     }
 
     /**
@@ -55,6 +119,8 @@ final class Accounts {
         return PREFIX + ":" + ITERATIONS + ":" + b64.encodeToString(salt) + ":" + b64.encodeToString(pbkdf2(password, salt, ITERATIONS));
     }
 
+    static boolean isHash(String s) { return s.startsWith(PREFIX + ":") && s.split(":").length == 4; }
+
     private static boolean verify(String stored, String password) {
         if (!stored.startsWith(PREFIX + ":")) {
             // Plain text in the config: compare digests so the time does not depend on where they differ.
@@ -69,8 +135,6 @@ final class Accounts {
             return false;    // a damaged hash never opens the account
         }
     }
-
-    static boolean isHash(String s) { return s.startsWith(PREFIX + ":") && s.split(":").length == 4; }
 
     private static byte[] pbkdf2(char[] password, byte[] salt, int iterations) {
         try {

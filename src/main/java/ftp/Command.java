@@ -8,33 +8,41 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.time.format.ResolverStyle;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
- * One client line, parsed and validated once. Every verb is a record; the facts about a verb live
- * on its type: {@link PreLogin} (allowed before login), {@link Login} (USER and PASS: refused in
- * clear text when TLS is required), {@link Write} (needs the write right),
- * {@link Data} (opens a data connection, runs on a transfer thread), {@link Urgent} (answered
- * while a transfer runs), {@link Param} (sets up the next transfer: a pending REST survives it).
- * Aliases (XPWD, XMKD, XCUP, APPE, EPRT, …) are resolved here.
+ * One client line, parsed and validated once into a record; nothing after this parses text. The
+ * facts about a verb live on its type: {@link PreLogin} (allowed before login), {@link Credentials}
+ * (USER and PASS: refused in clear text when TLS is required), {@link Write} (needs the write
+ * right), {@link Data} (opens a data connection, runs on a transfer thread), {@link Urgent}
+ * (answered while a transfer runs), {@link Param} (sets up the next transfer: a pending REST
+ * survives it), {@link NotOnHome} (never on the home itself). The rest live in one table,
+ * {@link #VERBS}: every name and alias, its HELP syntax, its FEAT line and its parser.
  */
 sealed interface Command {
     default boolean needsLogin() { return !(this instanceof PreLogin); }
 
     sealed interface PreLogin extends Command {}
+    sealed interface Credentials extends PreLogin {}                  // refused in clear when TLS is required
     sealed interface Write extends Command {}
     sealed interface Data extends Command {}
     sealed interface Urgent extends Command {}
-    sealed interface Param extends Command {}                           // RFC 959 §4.1.2 transfer parameters
-    sealed interface Login extends PreLogin {}                          // refused in clear when TLS is required
+    sealed interface Param extends Command {}                         // RFC 959 §4.1.2 transfer parameters
+    /** Nobody removes, renames or changes the root of their own jail. */
+    sealed interface NotOnHome extends Command { String path(); }
 
     // Access control (RFC 959 §4.1.1)
-    record User(String name) implements Login {}
-    record Pass(String password) implements Login {
+    record User(String name) implements Credentials {}
+    record Pass(String password) implements Credentials {
         @Override public String toString() { return "Pass[***]"; }   // never log a password
     }
     record Acct(String info) implements PreLogin {}
@@ -51,14 +59,14 @@ sealed interface Command {
     record Cdup() implements Command {}
     record Pwd() implements Command {}
     record Mkd(String path) implements Write {}
-    record Rmd(String path) implements Write {}
-    record Dele(String path) implements Write {}
-    record Rnfr(String path) implements Write {}
-    record Rnto(String path) implements Write {}
+    record Rmd(String path) implements Write, NotOnHome {}
+    record Dele(String path) implements Write, NotOnHome {}
+    record Rnfr(String path) implements Write, NotOnHome {}
+    record Rnto(String path) implements Write, NotOnHome {}
     record Size(String path) implements Command {}                      // RFC 3659 §4
     record Mdtm(String path) implements Command {}                      // RFC 3659 §3
-    record Mfmt(Instant time, String path) implements Write {}          // draft-somers-ftp-mfxx
-    record SiteChmod(int mode, String path) implements Write {}
+    record Mfmt(Instant time, String path) implements Write, NotOnHome {}   // draft-somers-ftp-mfxx
+    record SiteChmod(int mode, String path) implements Write, NotOnHome {}
     record SiteHelp() implements Command {}
     // Transfer parameters
     record Type(boolean ascii) implements Param {}
@@ -81,7 +89,8 @@ sealed interface Command {
     // Information
     record Noop() implements PreLogin, Urgent {}
     record Syst() implements PreLogin {}
-    record Stat(String path) implements Urgent {}                       // path null: status
+    record Stat() implements Urgent {}                                  // the session's status, also mid-transfer
+    record StatPath(String path) implements Command {}                  // a listing over the control connection
     record Help(String verb) implements PreLogin {}
     record Feat() implements PreLogin {}                                // RFC 2389
     record OptsUtf8(boolean on) implements PreLogin {}                  // RFC 2640
@@ -91,23 +100,102 @@ sealed interface Command {
     record Malformed(String verb, String why) implements PreLogin {}    // 501
     record Refused(int code, String why) implements PreLogin {}         // a known verb, an unsupported parameter
 
-    /** HELP text: every verb the server knows, with its syntax. */
-    Map<String, String> VERBS = verbs(
-        "USER name", "PASS password", "ACCT info", "REIN", "QUIT", "HOST name",
-        "AUTH TLS", "PBSZ 0", "PROT C|P", "CCC",
-        "CWD path", "XCWD path", "CDUP", "XCUP", "PWD", "XPWD", "MKD path", "XMKD path",
-        "RMD path", "XRMD path", "DELE path", "RNFR path", "RNTO path", "SIZE path", "MDTM path",
-        "MFMT YYYYMMDDHHMMSS path", "SITE HELP|CHMOD mode path",
-        "TYPE A|I|L 8", "MODE S", "STRU F", "ALLO size", "REST offset",
-        "PASV", "EPSV [1|2|ALL]", "PORT h1,h2,h3,h4,p1,p2", "EPRT |proto|addr|port|",
-        "RETR path", "STOR path", "APPE path", "STOU", "LIST [path]", "NLST [path]",
-        "MLSD [path]", "MLST [path]", "ABOR",
-        "NOOP", "SYST", "STAT [path]", "HELP [verb]", "FEAT", "OPTS UTF8 ON|OFF / MLST facts");
+    /** When FEAT (RFC 2389) lists a verb's feature: always, or only where the server offers it. */
+    enum Offered { ALWAYS, WITH_TLS, WITH_EXPLICIT_TLS, WITH_UTF8_NAMES }
 
-    private static Map<String, String> verbs(String... lines) {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (String l : lines) m.put(l.split(" ")[0], l);
-        return m;
+    /** One name a client may send: its HELP syntax (the name first), its FEAT line (or null), its parser. */
+    record Verb(String syntax, String feature, Offered offered, Function<String, Command> parser) {
+        String name() { return syntax.split(" ")[0]; }
+    }
+
+    /** Every verb and alias, in HELP order. */
+    List<Verb> VERBS = List.of(
+        verb("USER name", a -> new User(need(a))),
+        verb("PASS password", Pass::new),                                   // an empty password is legal
+        verb("ACCT info", Acct::new),
+        verb("REIN", a -> new Rein()),
+        verb("QUIT", a -> new Quit()),
+        verb("BYE", a -> new Quit()),                                       // ftp.py's alias
+        verb("HOST name", "HOST", Offered.ALWAYS, a -> new Host(need(a))),
+        verb("AUTH TLS", "AUTH TLS", Offered.WITH_EXPLICIT_TLS, a -> new Auth(upper(need(a)))),
+        verb("PBSZ 0", "PBSZ", Offered.WITH_TLS, a -> new Pbsz(number(a))),
+        verb("PROT C|P", "PROT", Offered.WITH_TLS, Command::prot),
+        verb("CCC", a -> new Ccc()),
+        verb("CWD path", "TVFS", Offered.ALWAYS, a -> new Cwd(need(a))),  // RFC 3659 §6: '/'-separated paths
+        verb("XCWD path", a -> new Cwd(need(a))),
+        verb("CDUP", a -> new Cdup()),
+        verb("XCUP", a -> new Cdup()),
+        verb("PWD", a -> new Pwd()),
+        verb("XPWD", a -> new Pwd()),
+        verb("MKD path", a -> new Mkd(need(a))),
+        verb("XMKD path", a -> new Mkd(need(a))),
+        verb("RMD path", a -> new Rmd(need(a))),
+        verb("XRMD path", a -> new Rmd(need(a))),
+        verb("DELE path", a -> new Dele(need(a))),
+        verb("RNFR path", a -> new Rnfr(need(a))),
+        verb("RNTO path", a -> new Rnto(need(a))),
+        verb("SIZE path", "SIZE", Offered.ALWAYS, a -> new Size(need(a))),
+        verb("MDTM path", "MDTM", Offered.ALWAYS, a -> new Mdtm(need(a))),
+        verb("MFMT YYYYMMDDHHMMSS path", "MFMT", Offered.ALWAYS, Command::mfmt),
+        verb("SITE HELP|CHMOD mode path", Command::site),
+        verb("TYPE A|I|L 8", Command::type),
+        verb("MODE S", a -> choice(a, "MODE S, B or C", "S", new Mode(), "BC", new Refused(504, "Only MODE S is supported."))),
+        verb("STRU F", a -> choice(a, "STRU F, R or P", "F", new Stru(), "RP", new Refused(504, "Only STRU F is supported."))),
+        verb("ALLO size", a -> new Allo()),
+        verb("REST offset", "REST STREAM", Offered.ALWAYS, a -> new Rest(number(a))),
+        verb("PASV", a -> new Pasv()),
+        verb("EPSV [1|2|ALL]", "EPSV", Offered.ALWAYS, a -> epsv(a.trim())),
+        verb("PORT h1,h2,h3,h4,p1,p2", a -> new Port(port(need(a)), false)),
+        verb("EPRT |proto|addr|port|", "EPRT", Offered.ALWAYS, a -> eprt(need(a))),
+        verb("RETR path", a -> new Retr(need(a))),
+        verb("STOR path", a -> new Stor(need(a), false)),
+        verb("APPE path", a -> new Stor(need(a), true)),
+        verb("STOU", a -> new Stou()),
+        verb("LIST [path]", a -> new ListDir(withoutOptions(a))),
+        verb("NLST [path]", a -> new Nlst(withoutOptions(a))),
+        verb("MLSD [path]", a -> new Mlsd(optional(a))),
+        verb("MLST [path]", "MLST", Offered.ALWAYS, a -> new Mlst(optional(a))),   // FEAT adds the facts
+        verb("ABOR", a -> new Abor()),
+        verb("NOOP", a -> new Noop()),
+        verb("SYST", a -> new Syst()),
+        verb("STAT [path]", a -> withoutOptions(a) instanceof String p ? new StatPath(p) : new Stat()),  // lftp: "STAT -a dir"
+        verb("HELP [verb]", a -> new Help(a.isBlank() ? null : upper(a))),
+        verb("FEAT", a -> new Feat()),
+        verb("OPTS UTF8 ON|OFF / MLST facts", "UTF8", Offered.WITH_UTF8_NAMES, a -> opts(need(a).trim())));
+
+    /** The verbs by name, aliases included. */
+    Map<String, Verb> BY_NAME = VERBS.stream().collect(Collectors.toUnmodifiableMap(Verb::name, v -> v));
+
+    private static Verb verb(String syntax, Function<String, Command> parser) { return new Verb(syntax, null, null, parser); }
+
+    private static Verb verb(String syntax, String feature, Offered offered, Function<String, Command> parser) {
+        return new Verb(syntax, feature, offered, parser);
+    }
+
+    /** HELP (RFC 959 §4.1.3): every name the server knows, or one verb's syntax. */
+    static Reply help(String verb) {
+        if (verb == null) {
+            StringBuilder b = new StringBuilder("The following commands are recognized:");
+            for (int i = 0; i < VERBS.size(); i++) b.append(i % 10 == 0 ? "\n " : " ").append(String.format("%-5s", VERBS.get(i).name()));
+            return Reply.of(214, b.append("\nHelp OK.").toString());
+        }
+        Verb v = BY_NAME.get(verb);
+        return v == null ? Reply.of(504, "Unknown command " + verb + ".") : Reply.of(214, "Syntax: " + v.syntax());
+    }
+
+    /**
+     * FEAT (RFC 2389 §3): the features on offer, one per line; MLST lists its facts, the selected
+     * ones starred (RFC 3659 §7.8).
+     */
+    static Reply features(Predicate<Offered> offered, Set<String> facts) {
+        StringBuilder b = new StringBuilder("Features:");
+        for (Verb v : VERBS) {
+            if (v.feature() == null || !offered.test(v.offered())) continue;
+            b.append("\n ").append(v.feature());
+            if (v.feature().equals("MLST"))
+                b.append(' ').append(Listing.FACTS.stream().map(f -> f + (facts.contains(f) ? "*;" : ";")).collect(Collectors.joining()));
+        }
+        return Reply.of(211, b.append("\nEnd.").toString());
     }
 
     static Command parse(String line) {
@@ -118,76 +206,13 @@ sealed interface Command {
             return new Unknown(verb.length() > 20 ? verb.substring(0, 20) : verb);
         if (arg.indexOf('\0') >= 0 || arg.indexOf('\r') >= 0)
             return new Malformed(verb, "NUL or CR in argument");
+        Verb v = BY_NAME.get(verb);
+        if (v == null) return new Unknown(verb);
         try {
-            return parse(verb, arg);
+            return v.parser().apply(arg);
         } catch (IllegalArgumentException e) {
             return new Malformed(verb, e.getMessage());
         }
-    }
-
-    private static Command parse(String verb, String arg) {
-        return switch (verb) {
-            case "USER" -> new User(need(arg));
-            case "PASS" -> new Pass(arg);                           // an empty password is legal
-            case "ACCT" -> new Acct(arg);
-            case "REIN" -> new Rein();
-            case "QUIT" -> new Quit();
-            case "HOST" -> new Host(need(arg));
-            case "AUTH" -> new Auth(need(arg).trim().toUpperCase(Locale.ROOT));
-            case "PBSZ" -> new Pbsz(number(arg));
-            case "PROT" -> switch (need(arg).trim().toUpperCase(Locale.ROOT)) {
-                case "C" -> new Prot('C');
-                case "P" -> new Prot('P');
-                case "S", "E" -> new Refused(536, "Only PROT C and P are supported.");
-                default -> throw new IllegalArgumentException("PROT C or P");
-            };
-            case "CCC" -> new Ccc();
-            case "CWD", "XCWD" -> new Cwd(need(arg));
-            case "CDUP", "XCUP" -> new Cdup();
-            case "PWD", "XPWD" -> new Pwd();
-            case "MKD", "XMKD" -> new Mkd(need(arg));
-            case "RMD", "XRMD" -> new Rmd(need(arg));
-            case "DELE" -> new Dele(need(arg));
-            case "RNFR" -> new Rnfr(need(arg));
-            case "RNTO" -> new Rnto(need(arg));
-            case "SIZE" -> new Size(need(arg));
-            case "MDTM" -> new Mdtm(need(arg));
-            case "MFMT" -> mfmt(arg);
-            case "SITE" -> site(arg);
-            case "TYPE" -> type(arg);
-            case "MODE" -> switch (need(arg).trim().toUpperCase(Locale.ROOT)) {
-                case "S" -> new Mode();
-                case "B", "C" -> new Refused(504, "Only MODE S is supported.");
-                default -> throw new IllegalArgumentException("MODE S, B or C");
-            };
-            case "STRU" -> switch (need(arg).trim().toUpperCase(Locale.ROOT)) {
-                case "F" -> new Stru();
-                case "R", "P" -> new Refused(504, "Only STRU F is supported.");
-                default -> throw new IllegalArgumentException("STRU F, R or P");
-            };
-            case "ALLO" -> new Allo();
-            case "REST" -> new Rest(number(arg));
-            case "PASV" -> new Pasv();
-            case "EPSV" -> epsv(arg.trim());
-            case "PORT" -> new Port(port(need(arg)), false);
-            case "EPRT" -> eprt(need(arg));
-            case "RETR" -> new Retr(need(arg));
-            case "STOR" -> new Stor(need(arg), false);
-            case "APPE" -> new Stor(need(arg), true);
-            case "STOU" -> new Stou();
-            case "LIST" -> new ListDir(withoutOptions(arg));
-            case "NLST" -> new Nlst(withoutOptions(arg));
-            case "MLSD" -> new Mlsd(optional(arg));
-            case "MLST" -> new Mlst(optional(arg));
-            case "ABOR" -> new Abor();
-            case "NOOP" -> new Noop();
-            case "SYST" -> new Syst();
-            case "STAT" -> new Stat(withoutOptions(arg));                   // lftp sends "STAT -a dir"
-            case "HELP" -> new Help(arg.isBlank() ? null : arg.trim().toUpperCase(Locale.ROOT));
-            case "FEAT" -> new Feat();
-            case "OPTS" -> opts(need(arg).trim());
-            default -> new Unknown(verb);
-        };
     }
 
     private static String need(String arg) {
@@ -214,6 +239,25 @@ sealed interface Command {
         return s.isEmpty() ? null : s;
     }
 
+    private static String upper(String s) { return s.trim().toUpperCase(Locale.ROOT); }
+
+    /** MODE and STRU: the one supported letter, a refusal for the other known ones, else malformed. */
+    private static Command choice(String arg, String syntax, String ok, Command yes, String known, Command no) {
+        String s = upper(need(arg));
+        if (s.equals(ok)) return yes;
+        if (s.length() == 1 && known.contains(s)) return no;
+        throw new IllegalArgumentException(syntax);
+    }
+
+    private static Command prot(String arg) {
+        return switch (upper(need(arg))) {
+            case "C" -> new Prot('C');
+            case "P" -> new Prot('P');
+            case "S", "E" -> new Refused(536, "Only PROT C and P are supported.");
+            default -> throw new IllegalArgumentException("PROT C or P");
+        };
+    }
+
     private static Command type(String arg) {
         String[] p = need(arg).trim().toUpperCase(Locale.ROOT).split(" +");
         return switch (p[0]) {
@@ -231,14 +275,13 @@ sealed interface Command {
         return new Mfmt(time(p[0]), p[1]);
     }
 
-    DateTimeFormatter TIME_VAL = DateTimeFormatter.ofPattern("uuuuMMddHHmmss").withResolverStyle(java.time.format.ResolverStyle.STRICT);
-
     /** RFC 3659 §2.3 time-val: YYYYMMDDHHMMSS[.sss], always UTC. */
     static Instant time(String s) {
         if (!s.matches("[0-9]{14}(\\.[0-9]{1,3})?")) throw new IllegalArgumentException("time must be YYYYMMDDHHMMSS");
         try {
             String whole = s.contains(".") ? s.substring(0, s.indexOf('.')) : s;
-            Instant t = LocalDateTime.parse(whole, TIME_VAL).toInstant(ZoneOffset.UTC);   // strict: no 30 February
+            Instant t = LocalDateTime.parse(whole, DateTimeFormatter.ofPattern("uuuuMMddHHmmss")
+                .withResolverStyle(ResolverStyle.STRICT)).toInstant(ZoneOffset.UTC);          // strict: no 30 February
             if (s.contains(".")) {
                 String frac = s.substring(s.indexOf('.') + 1);
                 t = t.plusMillis(Long.parseLong((frac + "00").substring(0, 3)));
@@ -296,7 +339,7 @@ sealed interface Command {
 
     /** PORT h1,h2,h3,h4,p1,p2 (RFC 959 §4.1.2): numbers only, never a name lookup. */
     private static InetSocketAddress port(String arg) {
-        String[] p = arg.trim().split(",");
+        String[] p = arg.trim().split(",", -1);                        // -1: trailing empty fields count too
         if (p.length != 6) throw new IllegalArgumentException("PORT h1,h2,h3,h4,p1,p2");
         byte[] ip = new byte[4];
         int[] n = new int[6];
@@ -314,7 +357,7 @@ sealed interface Command {
         char d = arg.charAt(0);
         if (d < 33 || d > 126 || arg.length() < 2 || arg.charAt(arg.length() - 1) != d)
             throw new IllegalArgumentException("EPRT |proto|address|port|");
-        String[] p = arg.substring(1, arg.length() - 1).split(java.util.regex.Pattern.quote(String.valueOf(d)), -1);
+        String[] p = arg.substring(1, arg.length() - 1).split(Pattern.quote(String.valueOf(d)), -1);
         if (p.length != 3) throw new IllegalArgumentException("EPRT |proto|address|port|");
         if (!p[0].equals("1") && !p[0].equals("2")) return new Refused(522, "Network protocol not supported, use (1,2)");
         if (!p[2].matches("[0-9]{1,5}") || Integer.parseInt(p[2]) > 65535) throw new IllegalArgumentException("bad port");

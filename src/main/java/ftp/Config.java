@@ -10,243 +10,295 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * The server's settings, immutable, from {@code ftp.config.properties} (java.util.Properties
- * syntax: full-line comments only). Every key is checked here once; a bad one is one clear message
- * naming it ({@link Bad}), and nothing else in the server parses text.
+ * syntax: full-line comments only). {@link Key} and {@link UserKey} are the one table of keys: it
+ * drives parsing, --check-config's output and (checked by a test) the README's table. Every key is
+ * checked here once; a bad one is one clear message naming it ({@link Bad}). The hard limits, which
+ * no key changes, are named constants at the end.
  */
-record Config(
-    int port, InetAddress address,
-    int maxConnections, int maxConnectionsPerIp,
-    Duration idleTimeout, Duration loginTimeout, Duration dataTimeout,
-    int passiveMin, int passiveMax, String passiveAddress,
-    Path logFile,
-    Duration failureDelay, int loginMaxFailures, Duration loginBan,
-    long maxUploadSize,
-    Account anonymous, Map<String, Account> users,
-    Path tlsCertificate, Path tlsKey, String tlsKeyPassword, List<String> tlsProtocols,
-    boolean tlsRequired, int tlsImplicitPort, boolean tlsRequireSessionReuse,
-    Duration shutdownGrace, Path transferLog, long rateDownload, long rateUpload,
-    String source) {
+record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs logs, Ftps ftps, Rates rates,
+              Accounts.Users users, String source, Map<String, String> effective) {
 
     /** A configuration error: {@code key} names what to fix. */
     static final class Bad extends Exception {
         Bad(String key, String problem) { super(key + ": " + problem); }
     }
 
-    private static final Set<String> KEYS = Set.of(
-        "port", "address", "max.connections", "max.connections.per.ip", "idle.timeout", "login.timeout",
-        "data.timeout", "passive.ports", "passive.address", "log.file", "login.failure.delay",
-        "login.max.failures", "login.ban.seconds", "max.upload.size",
-        "anonymous", "anonymous.home", "anonymous.write",
-        "tls.certificate", "tls.key", "tls.key.password", "tls.protocols", "tls.required", "tls.implicit.port",
-        "tls.require.session.reuse", "shutdown.grace", "transfer.log", "rate.download", "rate.upload");
-    private static final Pattern USER_KEY = Pattern.compile("user\\.([^.]+)\\.(password|home|write|tls\\.required|rate\\.download|rate\\.upload|quota)");
+    record Listen(InetAddress address, int port, int implicitTlsPort) {}       // address null: every interface
+    record Limits(int connections, int connectionsPerAddress, Duration idle, Duration login, Duration data,
+                  long uploadSize, Duration shutdownGrace) {}
+    record Logins(Duration failureDelay, int maxFailures, Duration ban) {}
+    record Passive(int min, int max, String address) {}                         // min 0: any port
+    record Logs(Path file, Path transfers) {}                                   // null: standard output, none
+    record Ftps(Path certificate, Path key, String keyPassword, List<String> protocols, boolean required,
+                boolean requireSessionReuse) {
+        boolean on() { return certificate != null; }
+    }
+    record Rates(long download, long upload) {}                                 // bytes/s, 0: unlimited
+
+    /** Every global key with its default, as text; parsed like a value from the file. */
+    enum Key {
+        PORT("port", "2121"), ADDRESS("address", ""),
+        MAX_CONNECTIONS("max.connections", "500"), MAX_CONNECTIONS_PER_IP("max.connections.per.ip", "20"),
+        IDLE_TIMEOUT("idle.timeout", "300"), LOGIN_TIMEOUT("login.timeout", "30"), DATA_TIMEOUT("data.timeout", "60"),
+        PASSIVE_PORTS("passive.ports", ""), PASSIVE_ADDRESS("passive.address", ""),
+        LOG_FILE("log.file", ""), TRANSFER_LOG("transfer.log", ""),
+        LOGIN_FAILURE_DELAY("login.failure.delay", "1"), LOGIN_MAX_FAILURES("login.max.failures", "10"),
+        LOGIN_BAN_SECONDS("login.ban.seconds", "600"),
+        MAX_UPLOAD_SIZE("max.upload.size", "0"), RATE_DOWNLOAD("rate.download", "0"), RATE_UPLOAD("rate.upload", "0"),
+        SHUTDOWN_GRACE("shutdown.grace", "30"),
+        ANONYMOUS("anonymous", "false"), ANONYMOUS_HOME("anonymous.home", "."), ANONYMOUS_WRITE("anonymous.write", "false"),
+        TLS_CERTIFICATE("tls.certificate", ""), TLS_KEY("tls.key", ""), TLS_KEY_PASSWORD("tls.key.password", "", true),
+        TLS_PROTOCOLS("tls.protocols", "TLSv1.2,TLSv1.3"), TLS_REQUIRED("tls.required", "false"),
+        TLS_IMPLICIT_PORT("tls.implicit.port", ""), TLS_REQUIRE_SESSION_REUSE("tls.require.session.reuse", "false");
+
+        final String name, dflt;
+        final boolean secret;
+
+        Key(String name, String dflt) { this(name, dflt, false); }
+
+        Key(String name, String dflt, boolean secret) {
+            this.name = name;
+            this.dflt = dflt;
+            this.secret = secret;
+        }
+    }
+
+    /** The keys of one named user: user.NAME.password and so on. */
+    enum UserKey {
+        PASSWORD("password", null, true), HOME("home", null, false), WRITE("write", "false", false),
+        TLS_REQUIRED("tls.required", "false", false), RATE_DOWNLOAD("rate.download", "0", false),
+        RATE_UPLOAD("rate.upload", "0", false), QUOTA("quota", "0", false);
+
+        final String name, dflt;                       // dflt null: required
+        final boolean secret;
+
+        UserKey(String name, String dflt, boolean secret) {
+            this.name = name;
+            this.dflt = dflt;
+            this.secret = secret;
+        }
+    }
+
+    private static final Pattern USER = Pattern.compile("user\\.([^.]+)\\.(.+)");
 
     /** The shipped ftp.config.properties, built into the jar: what runs when there is no file. */
-    static Config embedded(Path root) throws Bad {
+    static Properties builtIn() throws Bad {
         Properties p = new Properties();
         try (InputStream in = Config.class.getResourceAsStream("/ftp.config.properties")) {
             if (in != null) p.load(new InputStreamReader(in, StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new Bad("ftp.config.properties", "built-in default unreadable: " + e.getMessage());
         }
-        if (root != null) p.setProperty("anonymous.home", root.toString());
-        return parse(p, "built-in default (no config file)");
+        return p;
     }
 
-    /** Reads {@code file}; {@code root}, when not null, replaces anonymous.home. */
-    static Config load(Path file, Path root) throws Bad {
+    static Properties read(Path file) throws Bad {
         Properties p = new Properties();
+        if (!Files.isRegularFile(file)) throw new Bad(file.toString(), "no such file");
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             p.load(r);
         } catch (IOException | IllegalArgumentException e) {
             throw new Bad(file.toString(), "cannot read: " + e.getMessage());
         }
-        if (root != null) p.setProperty("anonymous.home", root.toString());
-        return parse(p, file.toString());
+        return p;
     }
+
+    static Config load(Path file) throws Bad { return parse(read(file), file.toString()); }
 
     static Config parse(Properties p, String source) throws Bad {
-        Map<String, Map<String, String>> userKeys = new LinkedHashMap<>();
-        for (String key : new TreeSet<>(p.stringPropertyNames())) {
-            Matcher m = USER_KEY.matcher(key);
-            if (m.matches()) userKeys.computeIfAbsent(m.group(1), k -> new LinkedHashMap<>()).put(m.group(2), p.getProperty(key).strip());
-            else if (!KEYS.contains(key)) throw new Bad(key, "unknown key (see README.md for the list)");
-        }
         Values v = new Values(p);
-        Map<String, Account> users = new LinkedHashMap<>();
-        for (var e : userKeys.entrySet()) {
-            String name = e.getKey(), prefix = "user." + name + ".";
-            Map<String, String> u = e.getValue();
-            if (!u.containsKey("password")) throw new Bad(prefix + "password", "missing for user " + name);
-            if (!u.containsKey("home")) throw new Bad(prefix + "home", "missing for user " + name);
-            if (u.get("password").startsWith("pbkdf2-") && !Accounts.isHash(u.get("password")))
-                throw new Bad(prefix + "password", "a damaged hash: paste the whole line --hash-password printed");
-            users.put(name, new Account(name, u.get("password"), v.directory(prefix + "home", u.get("home")),
-                v.bool(prefix + "write", u.getOrDefault("write", "false")),
-                v.bool(prefix + "tls.required", u.getOrDefault("tls.required", "false")),
-                v.rate(prefix + "rate.download", u.get("rate.download")), v.rate(prefix + "rate.upload", u.get("rate.upload")),
-                v.size(prefix + "quota", u.getOrDefault("quota", ""))));
+        Map<String, Map<UserKey, String>> userKeys = new LinkedHashMap<>();
+        for (String key : new TreeSet<>(p.stringPropertyNames())) {
+            Matcher m = USER.matcher(key);
+            UserKey u = m.matches() ? Arrays.stream(UserKey.values()).filter(k -> k.name.equals(m.group(2))).findFirst()
+                .orElse(null) : null;
+            if (u != null) userKeys.computeIfAbsent(m.group(1), k -> new LinkedHashMap<>()).put(u, p.getProperty(key).strip());
+            else if (Arrays.stream(Key.values()).noneMatch(k -> k.name.equals(key)))
+                throw new Bad(key, "unknown key (see README.md for the list)");
         }
-        Account anonymous = v.bool("anonymous", p.getProperty("anonymous", "false"))
-            ? new Account("anonymous", null, v.directory("anonymous.home", p.getProperty("anonymous.home", ".").strip()),
-                v.bool("anonymous.write", p.getProperty("anonymous.write", "false")))
-            : null;
-        int[] range = v.range("passive.ports");
-        Path log = v.output("log.file");
-        Path cert = v.file("tls.certificate"), key = v.file("tls.key");
-        boolean tlsRequired = v.bool("tls.required", p.getProperty("tls.required", "false"));
-        if (cert == null && (tlsRequired || !v.get("tls.implicit.port").isEmpty()))
-            throw new Bad("tls.certificate", "needed by tls.required and tls.implicit.port");
+        Path cert = v.file(Key.TLS_CERTIFICATE), key = v.file(Key.TLS_KEY);
+        boolean tlsRequired = v.bool(Key.TLS_REQUIRED);
+        if (cert == null && (tlsRequired || !v.text(Key.TLS_IMPLICIT_PORT).isEmpty()))
+            throw new Bad(Key.TLS_CERTIFICATE.name, "needed by tls.required and tls.implicit.port");
+        int[] range = v.range(Key.PASSIVE_PORTS);
         return new Config(
-            v.integer("port", 2121, 0, 65535), v.address("address"),
-            v.integer("max.connections", 500, 1, 1_000_000), v.integer("max.connections.per.ip", 20, 1, 1_000_000),
-            v.seconds("idle.timeout", 300), v.seconds("login.timeout", 30), v.seconds("data.timeout", 60),
-            range[0], range[1], p.getProperty("passive.address", "").strip(),
-            log,
-            v.seconds("login.failure.delay", 1), v.integer("login.max.failures", 10, 1, 1_000_000),
-            v.seconds("login.ban.seconds", 600),
-            v.size("max.upload.size", v.get("max.upload.size")),
-            anonymous, Map.copyOf(users),
-            cert, key, p.getProperty("tls.key.password", ""), v.protocols("tls.protocols", cert != null),
-            tlsRequired, v.integer("tls.implicit.port", -1, 0, 65535),
-            v.bool("tls.require.session.reuse", p.getProperty("tls.require.session.reuse", "false")),
-            v.seconds("shutdown.grace", 30), v.output("transfer.log"),
-            v.rate("rate.download", v.get("rate.download")), v.rate("rate.upload", v.get("rate.upload")),
-            source);
+            new Listen(v.address(Key.ADDRESS), v.integer(Key.PORT, 0, 65535), v.integer(Key.TLS_IMPLICIT_PORT, 0, 65535)),
+            new Limits(v.integer(Key.MAX_CONNECTIONS, 1, 1_000_000), v.integer(Key.MAX_CONNECTIONS_PER_IP, 1, 1_000_000),
+                v.seconds(Key.IDLE_TIMEOUT), v.seconds(Key.LOGIN_TIMEOUT), v.seconds(Key.DATA_TIMEOUT),
+                v.size(Key.MAX_UPLOAD_SIZE.name, v.text(Key.MAX_UPLOAD_SIZE)), v.seconds(Key.SHUTDOWN_GRACE)),
+            new Logins(v.seconds(Key.LOGIN_FAILURE_DELAY), v.integer(Key.LOGIN_MAX_FAILURES, 1, 1_000_000),
+                v.seconds(Key.LOGIN_BAN_SECONDS)),
+            new Passive(range[0], range[1], v.text(Key.PASSIVE_ADDRESS)),
+            new Logs(v.output(Key.LOG_FILE), v.output(Key.TRANSFER_LOG)),
+            new Ftps(cert, key, v.text(Key.TLS_KEY_PASSWORD), v.protocols(Key.TLS_PROTOCOLS), tlsRequired,
+                v.bool(Key.TLS_REQUIRE_SESSION_REUSE)),
+            new Rates(v.rate(Key.RATE_DOWNLOAD.name, v.text(Key.RATE_DOWNLOAD)), v.rate(Key.RATE_UPLOAD.name, v.text(Key.RATE_UPLOAD))),
+            new Accounts.Users(v.bool(Key.ANONYMOUS) ? new Account("anonymous", null, v.directory(Key.ANONYMOUS_HOME.name,
+                v.text(Key.ANONYMOUS_HOME)), v.bool(Key.ANONYMOUS_WRITE)) : null, users(v, userKeys, tlsRequired)),
+            source, Collections.unmodifiableMap(v.effective));
     }
 
-    Config withPort(int newPort) { return copy(newPort, anonymous, users); }
-
-    /** For embedders: add or replace an account, whose home may be on any FileSystem. */
-    Config withAccount(Account a) {
-        if (a.name().equals("anonymous")) return copy(port, a, users);
-        Map<String, Account> m = new LinkedHashMap<>(users);
-        m.put(a.name(), a);
-        return copy(port, anonymous, Map.copyOf(m));
+    private static Map<String, Account> users(Values v, Map<String, Map<UserKey, String>> keys, boolean tlsRequired) throws Bad {
+        Map<String, Account> users = new LinkedHashMap<>();
+        for (var e : keys.entrySet()) {
+            String name = e.getKey();
+            Map<UserKey, String> u = e.getValue();
+            String[] s = new String[UserKey.values().length];
+            for (UserKey k : UserKey.values()) {
+                String key = "user." + name + "." + k.name;
+                s[k.ordinal()] = u.getOrDefault(k, k.dflt);
+                if (s[k.ordinal()] == null) throw new Bad(key, "missing for user " + name);
+            }
+            String password = s[UserKey.PASSWORD.ordinal()], prefix = "user." + name + ".";
+            v.effective.put(prefix + "password", "********");
+            if (password.startsWith("pbkdf2-") && !Accounts.isHash(password))
+                throw new Bad(prefix + "password", "a damaged hash: paste the whole value --hash-password printed");
+            Account a = new Account(name, password, v.directory(prefix + "home", s[UserKey.HOME.ordinal()]),
+                v.bool(prefix + "write", s[UserKey.WRITE.ordinal()]),
+                v.bool(prefix + "tls.required", s[UserKey.TLS_REQUIRED.ordinal()]),
+                v.rate(prefix + "rate.download", s[UserKey.RATE_DOWNLOAD.ordinal()]),
+                v.rate(prefix + "rate.upload", s[UserKey.RATE_UPLOAD.ordinal()]),
+                v.size(prefix + "quota", s[UserKey.QUOTA.ordinal()]));
+            if (tlsRequired) v.effective.put(prefix + "tls.required", "true");    // the global rule covers everyone
+            users.put(name, a);
+        }
+        return Map.copyOf(users);
     }
 
-    /** These settings with the accounts of {@code fresh} (a reloaded config file). */
-    Config withAccountsOf(Config fresh) { return copy(port, fresh.anonymous, fresh.users); }
+    /** Typed reads of single keys; each failure names its key; each value read is kept, as shown, in {@code effective}. */
+    private record Values(Properties p, Map<String, String> effective) {
+        Values(Properties p) { this(p, new LinkedHashMap<>()); }
 
-    private Config copy(int newPort, Account anon, Map<String, Account> accounts) {
-        return new Config(newPort, address, maxConnections, maxConnectionsPerIp, idleTimeout, loginTimeout, dataTimeout,
-            passiveMin, passiveMax, passiveAddress, logFile, failureDelay, loginMaxFailures, loginBan, maxUploadSize,
-            anon, accounts, tlsCertificate, tlsKey, tlsKeyPassword, tlsProtocols, tlsRequired, tlsImplicitPort,
-            tlsRequireSessionReuse, shutdownGrace, transferLog, rateDownload, rateUpload, source);
-    }
+        /** The key's text; absent or empty: its default. */
+        String text(Key k) {
+            String s = p.getProperty(k.name, "").strip();
+            if (s.isEmpty()) s = k.dflt;
+            effective.putIfAbsent(k.name, k.secret && !s.isEmpty() ? "********" : s);
+            return s;
+        }
 
-    /** Typed reads of single keys; each failure names its key. */
-    private record Values(Properties p) {
-        String get(String key) { return p.getProperty(key, "").strip(); }
+        private String shown(String key, Object value) {
+            if (!effective.containsKey(key) || !effective.get(key).equals("********")) effective.put(key, String.valueOf(value));
+            return key;
+        }
 
-        int integer(String key, int dflt, int min, int max) throws Bad {
-            String s = get(key);
-            if (s.isEmpty()) return dflt;
+        int integer(Key k, int min, int max) throws Bad {
+            String s = text(k);
+            if (s.isEmpty()) return -1;                                        // only tls.implicit.port may be empty
             try {
                 int n = Integer.parseInt(s);
-                if (n < min || n > max) throw new Bad(key, "must be between " + min + " and " + max + ", not " + s);
+                if (n < min || n > max) throw new Bad(k.name, "must be between " + min + " and " + max + ", not " + s);
                 return n;
             } catch (NumberFormatException e) {
-                throw new Bad(key, "not a whole number: '" + s + "'");
+                throw new Bad(k.name, "not a whole number: '" + s + "'");
             }
         }
 
+        boolean bool(Key k) throws Bad { return bool(k.name, text(k)); }
+
         boolean bool(String key, String s) throws Bad {
-            return switch (s.strip().toLowerCase(java.util.Locale.ROOT)) {
+            boolean b = switch (s.strip().toLowerCase(Locale.ROOT)) {
                 case "true", "yes", "on" -> true;
                 case "false", "no", "off", "" -> false;
                 default -> throw new Bad(key, "must be true or false, not '" + s + "'");
             };
+            shown(key, b);
+            return b;
         }
 
         /** Seconds, decimals allowed (0.05 = 50 ms); 0 turns a timeout off. */
-        Duration seconds(String key, double dflt) throws Bad {
-            String s = get(key);
+        Duration seconds(Key k) throws Bad {
+            String s = text(k);
             try {
-                double d = s.isEmpty() ? dflt : Double.parseDouble(s);
-                if (!(d >= 0 && d <= 1e7)) throw new Bad(key, "must be between 0 and 10000000 seconds, not " + s);
+                double d = Double.parseDouble(s);
+                if (!(d >= 0 && d <= 1e7)) throw new Bad(k.name, "must be between 0 and 10000000 seconds, not " + s);
                 return Duration.ofMillis(Math.round(d * 1000));
             } catch (NumberFormatException e) {
-                throw new Bad(key, "not a number of seconds: '" + s + "'");
+                throw new Bad(k.name, "not a number of seconds: '" + s + "'");
             }
         }
 
-        /** Bytes, with an optional K, M or G suffix (powers of 1024); empty or 0: no limit. */
         /** KiB/s in the file, bytes/s here; empty or 0: unlimited. */
         long rate(String key, String s) throws Bad {
             if (s == null || s.isBlank()) return 0;
             try {
                 long n = Long.parseLong(s.strip());
                 if (n < 0 || n > (1L << 40)) throw new Bad(key, "must be KiB/s between 0 and 2^40, not " + s);
+                shown(key, n);
                 return n * 1024;
             } catch (NumberFormatException e) {
                 throw new Bad(key, "not a whole number of KiB/s: '" + s + "'");
             }
         }
 
+        /** Bytes, with an optional K, M or G suffix (powers of 1024); empty or 0: no limit. */
         long size(String key, String text) throws Bad {
-            String s = text.strip().toUpperCase(java.util.Locale.ROOT);
+            String s = text.strip().toUpperCase(Locale.ROOT);
             if (s.isEmpty()) return 0;
             Matcher m = Pattern.compile("([0-9]{1,15})([KMG]?)B?").matcher(s);
             if (!m.matches()) throw new Bad(key, "not a size in bytes (like 1048576 or 100M): '" + s + "'");
             int shift = switch (m.group(2)) { case "K" -> 10; case "M" -> 20; case "G" -> 30; default -> 0; };
-            return Long.parseLong(m.group(1)) << shift;
+            long n = Long.parseLong(m.group(1)) << shift;
+            shown(key, n);
+            return n;
         }
 
-        int[] range(String key) throws Bad {
-            String s = get(key);
+        int[] range(Key k) throws Bad {
+            String s = text(k);
             if (s.isEmpty()) return new int[] {0, 0};
             Matcher m = Pattern.compile("([0-9]{1,5})\\s*-\\s*([0-9]{1,5})").matcher(s);
-            if (!m.matches()) throw new Bad(key, "must be a range like 50000-50100, not '" + s + "'");
+            if (!m.matches()) throw new Bad(k.name, "must be a range like 50000-50100, not '" + s + "'");
             int lo = Integer.parseInt(m.group(1)), hi = Integer.parseInt(m.group(2));
-            if (lo < 1024 || hi > 65535 || lo > hi) throw new Bad(key, "must lie within 1024-65535, low to high, not " + s);
+            if (lo < 1024 || hi > 65535 || lo > hi) throw new Bad(k.name, "must lie within 1024-65535, low to high, not " + s);
             return new int[] {lo, hi};
         }
 
-        InetAddress address(String key) throws Bad {
-            String s = get(key);
+        InetAddress address(Key k) throws Bad {
+            String s = text(k);
             if (s.isEmpty()) return null;   // every interface (dual-stack where the OS allows)
             try {
                 return InetAddress.getByName(s);
             } catch (UnknownHostException e) {
-                throw new Bad(key, "not an address of this machine: '" + s + "'");
+                throw new Bad(k.name, "not an address of this machine: '" + s + "'");
             }
         }
 
         /** A file to append to: its folder must exist (opening it is left to start-up). */
-        Path output(String key) throws Bad {
-            String s = get(key);
+        Path output(Key k) throws Bad {
+            String s = text(k);
             if (s.isEmpty()) return null;
             Path f = Path.of(s).toAbsolutePath();
-            if (Files.isDirectory(f) || !Files.isDirectory(f.getParent())) throw new Bad(key, "cannot write " + f + ": no such folder, or a folder");
+            if (Files.isDirectory(f) || !Files.isDirectory(f.getParent()))
+                throw new Bad(k.name, "cannot write " + f + ": no such folder, or a folder");
+            shown(k.name, f);
             return f;
         }
 
-        Path file(String key) throws Bad {
-            String s = get(key);
+        Path file(Key k) throws Bad {
+            String s = text(k);
             if (s.isEmpty()) return null;
             Path f = Path.of(s);
-            if (!Files.isReadable(f)) throw new Bad(key, "cannot read " + f);
+            if (!Files.isReadable(f)) throw new Bad(k.name, "cannot read " + f);
             return f;
         }
 
-        /** Checked against the JDK's own list only when TLS is on: asking JSSE costs ~100 ms of start-up. */
-        List<String> protocols(String key, boolean tls) throws Bad {
-            String s = get(key);
-            List<String> l = java.util.Arrays.stream((s.isEmpty() ? "TLSv1.2,TLSv1.3" : s).split("[,\\s]+")).filter(x -> !x.isEmpty()).toList();
-            List<String> known = tls ? Tls.supportedProtocols() : List.of("TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1", "SSLv3");
-            for (String x : l) if (!known.contains(x)) throw new Bad(key, "unknown protocol " + x + "; this JDK has " + known);
+        /** Names only; which of them this JDK offers is checked when TLS is set up (asking JSSE costs start-up time). */
+        List<String> protocols(Key k) throws Bad {
+            List<String> l = Arrays.stream(text(k).split("[,\\s]+")).filter(x -> !x.isEmpty()).toList();
+            for (String x : l) if (!KNOWN_PROTOCOLS.contains(x)) throw new Bad(k.name, "unknown protocol " + x + "; known: " + KNOWN_PROTOCOLS);
             return l;
         }
 
@@ -254,7 +306,30 @@ record Config(
             if (s.isEmpty()) throw new Bad(key, "is empty");
             Path d = Path.of(s).toAbsolutePath().normalize();
             if (!Files.isDirectory(d)) throw new Bad(key, "not a directory: " + d);
+            shown(key, d);
             return d;
         }
     }
+
+    // ---- hard limits: no key changes these ----
+
+    /** Control lines longer than this (bytes, without CRLF) are answered 500 at once and skipped. */
+    static final int MAX_LINE = 4096;
+    /** Overlong lines a connection may send before it is closed (421). */
+    static final int MAX_OVERLONG_LINES = 3;
+    /** Failed logins on one connection before it is closed (530, then close), as vsftpd and pyftpdlib do. */
+    static final int FAILURES_PER_CONNECTION = 3;
+    /** SIZE in TYPE A reads the file to count line ends: only up to this size (RFC 3659 §4). */
+    static final long SIZE_ASCII_MAX = 16 << 20;
+    /** Addresses whose failed logins are remembered for bans; the oldest are forgotten first. */
+    static final int TRACKED_ADDRESSES = 10_000;
+    /** A reply write stuck for longer than this (or data.timeout, if longer) ends the session: the client stopped reading. */
+    static final Duration WRITE_STALL = Duration.ofSeconds(10);
+    /** How long a session's end waits for its aborted transfer to log its result. */
+    static final Duration TRANSFER_END_WAIT = Duration.ofSeconds(2);
+    /** Closing on a client that still sends: read and drop at most this long and this much first (a lingering close). */
+    static final Duration LINGER = Duration.ofSeconds(2);
+    static final long LINGER_BYTES = 1 << 20;
+    /** Protocol names tls.protocols may list. */
+    static final List<String> KNOWN_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1", "SSLv3");
 }

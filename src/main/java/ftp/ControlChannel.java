@@ -1,26 +1,36 @@
 package ftp;
 
+import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
+import javax.net.ssl.SSLSocket;
 
 /**
  * Every byte of the control connection. Lines end at LF (a CR before it is dropped; RFC 959 asks
- * for CRLF, but bare-LF clients exist), are capped at {@link #MAX_LINE} bytes, and lose their
- * Telnet IAC sequences (RFC 959 §4.1.3: the "IAC IP IAC DM" before ABOR). Replies go through one
- * lock, so the control and transfer threads never interleave bytes. Timeouts are not kept here:
- * the server's watchdog closes the socket of a session that waits too long.
+ * for CRLF, but bare-LF clients exist), are capped at {@link Config#MAX_LINE} bytes, and lose their
+ * Telnet IAC sequences (RFC 959 §4.1.3: the "IAC IP IAC DM" before ABOR). Every write goes through
+ * one lock, so the control and transfer threads never interleave replies, and the switch to TLS
+ * happens under it, so no reply can slip out in clear text around a handshake. Timeouts are not
+ * kept here: the server's watchdog closes the socket of a session that waits too long.
  */
 final class ControlChannel implements AutoCloseable {
-    static final int MAX_LINE = 4096;
-    private static final int MAX_OVERLONG = 3;
     private static final int IAC = 255, SB = 250, SE = 240;
+
+    /** The handshake of a TLS upgrade, given the plain socket. */
+    interface Handshake { SSLSocket run(Socket plain) throws IOException; }
+
+    /** The middle of a multi-line reply, streamed (STAT of a folder). */
+    interface Lines { void write(Writer out) throws IOException; }
 
     private Socket socket;
     private final Socket raw;                        // the TCP socket under any TLS layer: what a forced close closes
@@ -28,6 +38,7 @@ final class ControlChannel implements AutoCloseable {
     private OutputStream out;
     private final ReentrantLock writing = new ReentrantLock();
     private volatile long writeStarted;              // nanoTime of a write in progress, 0 when none
+    private volatile boolean handshaking;
     private final byte[] buf = new byte[512];
     private int pos, lim;
     private byte[] line = new byte[128];
@@ -77,23 +88,25 @@ final class ControlChannel implements AutoCloseable {
                 continue;
             }
             if (b == '\n') {
-                String s = overlong ? null : decode();
+                boolean skipped = overlong;
+                overlong = false;
+                String s = skipped ? null : decode();
                 len = 0;
                 if (s != null) return s;
-                overlong = false;
-                if (++overlongLines >= MAX_OVERLONG) {
-                    reply(Reply.of(421, "Too many overlong lines; closing."));
-                    throw new IOException("too many overlong lines");
-                }
-                reply(Reply.of(500, "Line too long (" + MAX_LINE + " bytes at most)."));
-                continue;
+                continue;                              // the end of an overlong line, answered already
             }
             if (overlong) continue;
-            if (len == MAX_LINE) {
-                overlong = true;                       // skip to the next line end, then answer 500
+            if (len == Config.MAX_LINE + 1) {         // + 1: room for the CR before LF
+                overlong = true;                       // answered now, not when (if ever) its end arrives
+                if (++overlongLines >= Config.MAX_OVERLONG_LINES) {
+                    reply(Reply.of(421, "Too many overlong lines; closing."));
+                    linger();
+                    throw new IOException("too many overlong lines");
+                }
+                reply(Reply.of(500, "Line too long (" + Config.MAX_LINE + " bytes at most)."));
                 continue;
             }
-            if (len == line.length) line = java.util.Arrays.copyOf(line, Math.min(MAX_LINE, len * 2));
+            if (len == line.length) line = Arrays.copyOf(line, Math.min(Config.MAX_LINE + 1, len * 2));
             line[len++] = (byte) b;
         }
     }
@@ -111,8 +124,8 @@ final class ControlChannel implements AutoCloseable {
     }
 
     void reply(Reply r) throws IOException {
-        if (r.code() == 0) return;
-        byte[] bytes = r.bytes();
+        if (!(r instanceof Reply.Line l)) return;
+        byte[] bytes = l.bytes();
         writing.lock();
         try {
             writeStarted = System.nanoTime();
@@ -126,17 +139,15 @@ final class ControlChannel implements AutoCloseable {
 
     void reply(int code, String text) throws IOException { reply(Reply.of(code, text)); }
 
-    interface Lines { void write(java.io.Writer out) throws IOException; }
-
     /**
-     * A multi-line reply whose middle is streamed (STAT of a directory): "code-first", the lines
-     * {@code body} writes (each ending in CRLF, none starting with a digit), "code last".
+     * A multi-line reply whose middle is streamed: "code-first", the lines {@code body} writes (each
+     * ending in CRLF, none starting with a digit), "code last".
      */
     void replyLines(int code, String first, Lines body, String last) throws IOException {
         writing.lock();
         try {
             writeStarted = System.nanoTime();
-            var w = new java.io.BufferedWriter(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), 8192);
+            Writer w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 8192);
             w.write(code + "-" + Reply.safe(first) + "\r\n");
             body.write(w);
             w.write(code + " " + Reply.safe(last) + "\r\n");
@@ -153,19 +164,51 @@ final class ControlChannel implements AutoCloseable {
         return t != 0 && now - t > nanos;
     }
 
+    /** True during a TLS handshake: a reply now would be garbage in the TLS stream. */
+    boolean handshaking() { return handshaking; }
+
     /**
-     * Switches to {@code upgraded} (a TLS socket layered on the same connection). Bytes the client
-     * sent before the handshake are discarded, never executed (CVE-2011-1575).
+     * Switches to TLS (AUTH TLS, or implicit TLS from the first byte): the handshake and the swap of
+     * streams happen under the writer's lock. Bytes the client sent before the handshake are
+     * discarded, never executed (CVE-2011-1575).
      */
-    void upgrade(Socket upgraded) throws IOException {
-        pos = lim = len = 0;
-        socket = upgraded;
-        in = upgraded.getInputStream();
-        out = upgraded.getOutputStream();
+    SSLSocket upgrade(Handshake handshake) throws IOException {
+        writing.lock();
+        try {
+            handshaking = true;
+            SSLSocket s = handshake.run(socket);
+            pos = lim = len = 0;
+            socket = s;
+            in = s.getInputStream();
+            out = s.getOutputStream();
+            return s;
+        } finally {
+            handshaking = false;
+            writing.unlock();
+        }
     }
 
-    /** Bytes read but not yet taken as lines (pipelined after AUTH TLS, say). */
-    boolean hasPending() { return pos < lim; }
+    /**
+     * Before closing on a client that is still sending: end our side, then read and drop what comes
+     * for a bounded while. Closing with unread bytes would make the close a reset, and a reset can
+     * make the client's system drop our last reply before the client reads it.
+     */
+    void linger() {
+        try {
+            if (socket == raw) raw.shutdownOutput();
+            InputStream rest = raw.getInputStream();
+            byte[] b = new byte[8192];
+            long end = System.nanoTime() + Config.LINGER.toNanos(), left, total = 0;
+            while (total < Config.LINGER_BYTES && (left = (end - System.nanoTime()) / 1_000_000) > 0) {
+                raw.setSoTimeout((int) Math.max(1, left));
+                int n = rest.read(b);
+                if (n < 0) break;
+                total += n;
+            }
+        } catch (IOException ignored) {
+            // gone, or the time is up: close now
+        }
+    }
 
     /**
      * The session's own end: a TLS close_notify first when no write is stuck (bounded like a reply:

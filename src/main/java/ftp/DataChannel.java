@@ -1,37 +1,94 @@
 package ftp;
 
+import java.io.Closeable;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.StandardSocketOptions;
 import java.net.UnknownHostException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The data connection of one session: a pending passive listener (PASV, EPSV) or an active target
- * (PORT, EPRT), used once by the next transfer. Passive listeners accept only the control peer's
- * address (RFC 2577 §8: port theft) and active targets must be that peer on a port ≥ 1024
- * (RFC 2577 §3: bounce); {@link Session} checks the target before calling {@link #active}.
+ * The data connection of one session (RFC 959 §3.2): PASV, EPSV (RFC 2428), PORT and EPRT set up a
+ * pending passive listener or an active target, used once by the next transfer. Passive listeners
+ * accept only the control connection's peer address (RFC 2577 §8: port theft); active targets must
+ * be that peer on a port ≥ 1024 (RFC 2577 §3: bounce).
  */
 final class DataChannel {
-    private static final System.Logger LOG = System.getLogger("ftp");
-    private final Config config;
+    /**
+     * An open data connection: a plain channel (zero-copy possible), or a TLS socket layered on it
+     * after PROT P (RFC 4217 §9), when {@code channel} is null.
+     */
+    record Conn(Socket socket, SocketChannel channel) implements Closeable {
+        @Override public void close() throws IOException { Tls.close(socket); }
+    }
+
+    private final Config.Passive config;
+    private final Duration timeout;
     private final InetAddress peer;
     private final InetAddress local;
+    private final Log log;
     private ServerSocketChannel listener;      // guarded by the session's threading rules: one owner at a time
     private InetSocketAddress target;
-    private volatile java.io.Closeable open;   // what abort() must close: the listener or the connection
+    private volatile Closeable open;           // what close() must close: the listener or the connection
     private volatile long listening;           // nanoTime a passive listener opened; 0 when there is none
-    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();   // the state above, against the watchdog
+    private final ReentrantLock lock = new ReentrantLock();   // the state above, against the watchdog
 
-    DataChannel(Config config, InetAddress peer, InetAddress local) {
+    DataChannel(Config.Passive config, Duration timeout, InetAddress peer, InetAddress local, Log log) {
         this.config = config;
+        this.timeout = timeout;
         this.peer = unmap(peer);
         this.local = local;
+        this.log = log;
+    }
+
+    /** PASV (RFC 959 §4.1.2): an IPv4 listener, announced as h1,h2,h3,h4,p1,p2. */
+    Reply pasv() {
+        try {
+            byte[] a = announced().getAddress();
+            int port = passive();
+            return Reply.of(227, String.format("Entering Passive Mode (%d,%d,%d,%d,%d,%d).",
+                a[0] & 0xff, a[1] & 0xff, a[2] & 0xff, a[3] & 0xff, port >> 8, port & 0xff));
+        } catch (IOException e) {
+            log.warn("PASV failed: " + e.getMessage());
+            return Reply.of(425, "Can't open passive connection: " + e.getMessage() + ".");
+        }
+    }
+
+    /** EPSV (RFC 2428 §3): only the port is announced; the client reuses the control connection's address. */
+    Reply epsv(int family) {
+        int ours = unmap(local) instanceof Inet6Address ? 2 : 1;
+        if (family != 0 && family != ours) return Reply.of(522, "Network protocol not supported, use (" + ours + ")");
+        try {
+            return Reply.of(229, "Entering Extended Passive Mode (|||" + passive() + "|)");
+        } catch (IOException x) {
+            log.warn("EPSV failed: " + x.getMessage());
+            return Reply.of(425, "Can't open passive connection: " + x.getMessage() + ".");
+        }
+    }
+
+    /** PORT and EPRT: RFC 2577 §3, a data connection only to the client itself, on an unprivileged port. */
+    Reply port(InetSocketAddress target, boolean extended) {
+        String verb = extended ? "EPRT" : "PORT";
+        InetAddress to = unmap(target.getAddress());
+        if (extended && (to instanceof Inet6Address) != (peer instanceof Inet6Address))
+            return Reply.of(522, "Network protocol not supported, use (" + (peer instanceof Inet6Address ? 2 : 1) + ")");
+        if (!to.equals(peer)) {
+            log.warn(verb + " to " + Log.address(to) + " refused (FTP bounce)");
+            return Reply.of(501, verb + " refused: the address must be your own.");
+        }
+        if (target.getPort() < 1024) return Reply.of(501, verb + " refused: port below 1024.");
+        close();
+        this.target = new InetSocketAddress(to, target.getPort());
+        return Reply.of(200, verb + " command successful.");
     }
 
     /** IPv4-mapped IPv6 (::ffff:a.b.c.d) as plain IPv4, so addresses compare equal. */
@@ -51,16 +108,12 @@ final class DataChannel {
         return a;
     }
 
-    InetAddress peer() { return peer; }
-
-    boolean ipv6() { return unmap(local) instanceof Inet6Address; }
-
     /** Opens a passive listener on a random free port of passive.ports; replaces any earlier state. */
-    int passive() throws IOException {
+    private int passive() throws IOException {
         close();
         ServerSocketChannel s = ServerSocketChannel.open();
         try {
-            int lo = config.passiveMin(), hi = config.passiveMax();
+            int lo = config.min(), hi = config.max();
             if (lo == 0) {
                 s.bind(new InetSocketAddress(local, 0), 1);
             } else {
@@ -70,7 +123,7 @@ final class DataChannel {
                     try {
                         s.bind(new InetSocketAddress(local, lo + (start + i) % n), 1);
                         break;
-                    } catch (java.net.BindException busy) {
+                    } catch (BindException busy) {
                         // taken: try the next one
                     }
                 }
@@ -91,15 +144,10 @@ final class DataChannel {
     }
 
     /** The address PASV announces: passive.address (looked up now, for dynamic DNS), else ours. */
-    Inet4Address announced() throws IOException {
-        InetAddress a = config.passiveAddress().isEmpty() ? unmap(local) : InetAddress.getByName(config.passiveAddress());
+    private Inet4Address announced() throws IOException {
+        InetAddress a = config.address().isEmpty() ? unmap(local) : InetAddress.getByName(config.address());
         if (a instanceof Inet4Address v4) return v4;
         throw new IOException("PASV needs an IPv4 address; use EPSV");
-    }
-
-    void active(InetSocketAddress to) {
-        close();
-        target = to;
     }
 
     /** Under the lock: the watchdog may have closed an unused listener ({@link #expire}) from its thread. */
@@ -136,8 +184,8 @@ final class DataChannel {
                     SocketChannel c = l.accept();
                     InetAddress from = unmap(((InetSocketAddress) c.getRemoteAddress()).getAddress());
                     if (from.equals(peer)) return tune(c);
-                    LOG.log(System.Logger.Level.WARNING, "data connection from " + from.getHostAddress()
-                        + " refused: the control connection is from " + peer.getHostAddress());
+                    log.warn("data connection from " + Log.address(from) + " refused: the control connection is from "
+                        + Log.address(peer));
                     c.close();
                 }
             }
@@ -147,7 +195,7 @@ final class DataChannel {
         open = c;
         try {
             c.bind(new InetSocketAddress(local, 0));
-            c.socket().connect(t, (int) Math.max(1000, Math.min(Integer.MAX_VALUE, config.dataTimeout().toMillis())));
+            c.socket().connect(t, (int) Math.max(1000, Math.min(Integer.MAX_VALUE, timeout.toMillis())));
             return tune(c);
         } catch (IOException e) {
             c.close();
@@ -179,7 +227,7 @@ final class DataChannel {
 
     /** Closes whatever is pending or open: the listener, or the live connection. */
     void close() {
-        java.io.Closeable c;
+        Closeable c;
         lock.lock();
         try {
             listening = 0;

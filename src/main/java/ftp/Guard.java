@@ -11,32 +11,34 @@ import java.util.concurrent.locks.ReentrantLock;
  * Admission control (RFC 2577 §5): the global and per-address connection caps, checked before a
  * session thread exists, and a temporary ban for an address that fails to log in too often. Both
  * maps are bounded: the caps map holds only addresses with live connections, the failure map at
- * most {@link #MAX_TRACKED} addresses (the oldest forgotten first).
+ * most {@link Config#TRACKED_ADDRESSES} addresses (the oldest forgotten first).
  */
 final class Guard {
-    private static final int MAX_TRACKED = 10_000;
-
-    private final Config config;
+    private final Config.Limits limits;
+    private final Config.Logins logins;
     private final AtomicInteger total = new AtomicInteger();
     private final ConcurrentHashMap<InetAddress, AtomicInteger> perAddress = new ConcurrentHashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<InetAddress, long[]> failures = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override protected boolean removeEldestEntry(Map.Entry<InetAddress, long[]> e) { return size() > MAX_TRACKED; }
+        @Override protected boolean removeEldestEntry(Map.Entry<InetAddress, long[]> e) { return size() > Config.TRACKED_ADDRESSES; }
     };
 
-    Guard(Config config) { this.config = config; }
+    Guard(Config config) {
+        this.limits = config.limits();
+        this.logins = config.logins();
+    }
 
     /** Null when {@code ip} may connect (and is now counted), else the reason for a 421. */
     String admit(InetAddress ip) {
         if (banned(ip)) return "Too many failed logins from your address; try again later.";
-        if (total.incrementAndGet() > config.maxConnections()) {
+        if (total.incrementAndGet() > limits.connections()) {
             total.decrementAndGet();
             return "Too many connections; try again later.";
         }
         boolean[] over = {false};
         perAddress.compute(ip, (k, v) -> {                 // count and check in one step: release can't interleave
             AtomicInteger n = v == null ? new AtomicInteger() : v;
-            over[0] = n.incrementAndGet() > config.maxConnectionsPerIp();
+            over[0] = n.incrementAndGet() > limits.connectionsPerAddress();
             if (over[0]) n.decrementAndGet();
             return n.get() == 0 ? null : n;
         });
@@ -56,7 +58,7 @@ final class Guard {
 
     /** Counts a failed login; true when the address is now banned. Entry: {count, windowStart, bannedUntil}. */
     boolean failed(InetAddress ip) {
-        long now = System.nanoTime(), window = config.loginBan().toNanos();
+        long now = System.nanoTime(), window = logins.ban().toNanos();
         lock.lock();
         try {
             long[] f = failures.computeIfAbsent(ip, k -> new long[] {0, now, 0});
@@ -64,7 +66,7 @@ final class Guard {
                 f[0] = 0;
                 f[1] = now;
             }
-            if (++f[0] >= config.loginMaxFailures()) {
+            if (++f[0] >= logins.maxFailures()) {
                 f[2] = now + window;
                 f[0] = 0;
                 f[1] = now;

@@ -2,10 +2,6 @@ package ftp;
 
 import java.io.IOException;
 import java.io.Writer;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
@@ -21,9 +17,8 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Directory listings, streamed entry by entry from a DirectoryStream (never collected, so 100,000
- * entries cost no more memory than ten): LIST in `ls -l` form, NLST names, and the MLSD/MLST facts
- * of RFC 3659 §7. Entries whose links lead out of the jail are left out.
+ * Directory listings, streamed entry by entry from the jail: LIST in `ls -l` form (what commons-net,
+ * curl, lftp and FileZilla parse), NLST names, and the MLSD/MLST facts of RFC 3659 §7.
  */
 final class Listing {
     static final List<String> FACTS = List.of("type", "size", "modify", "perm", "unique");
@@ -36,57 +31,33 @@ final class Listing {
     private Listing() {}
 
     /**
-     * Writes the listing of {@code target} (or the single entry, when it is a file), one CRLF line
+     * Writes the listing of {@code virtual} (or the single entry, when it is a file), one CRLF line
      * each. NLST names entries as the client named the directory ({@code asked}, null for none):
      * "NLST sub" gives "sub/a", so a client's multiple get can RETR each line as it is.
      */
-    static void write(Path target, Form form, PathJail jail, boolean write, Set<String> facts, String asked, Writer out) throws IOException {
-        BasicFileAttributes a = read(target);
+    static void write(PathJail jail, String virtual, Form form, boolean write, Set<String> facts, String asked, Writer out)
+            throws IOException {
+        BasicFileAttributes a = jail.attributes(virtual);
         Clock clock = new Clock();
-        String shown = asked == null || asked.equals(".") ? null : asked.length() > 1 && asked.endsWith("/") ? asked.substring(0, asked.length() - 1) : asked;
+        String shown = asked == null || asked.equals(".") ? null
+            : asked.length() > 1 && asked.endsWith("/") ? asked.substring(0, asked.length() - 1) : asked;
         if (!a.isDirectory()) {
-            String name = form == Form.NLST && shown != null ? shown : target.getFileName() == null ? "/" : target.getFileName().toString();
-            out.write(line(target, a, form, write, facts, name, clock));
+            String name = form == Form.NLST && shown != null ? shown : virtual.substring(virtual.lastIndexOf('/') + 1);
+            out.write(line(virtual, a, form, write, facts, name, clock));
             return;
         }
         String prefix = form != Form.NLST || shown == null ? "" : shown.endsWith("/") ? shown : shown + "/";
-        try (DirectoryStream<Path> dir = Files.newDirectoryStream(target)) {
-            for (Path p : dir) {
-                BasicFileAttributes e = attributes(p, jail);
-                if (e != null) out.write(line(p, e, form, write, facts, prefix + p.getFileName(), clock));
-            }
-        }
+        String base = virtual.endsWith("/") ? virtual : virtual + "/";
+        jail.list(virtual, (name, e) -> out.write(line(base + name, e, form, write, facts, prefix + name, clock)));
     }
 
-    /** An entry's attributes, following links that stay inside the jail; null for the others. */
-    static BasicFileAttributes attributes(Path p, PathJail jail) {
-        try {
-            BasicFileAttributes a = read(p, LinkOption.NOFOLLOW_LINKS);
-            if (a.isSymbolicLink()) {
-                if (!jail.inside(p)) return null;
-                a = read(p);
-            }
-            return a;
-        } catch (IOException e) {
-            return null;   // vanished while listing, or unreadable: leave it out
-        }
-    }
-
-    /** POSIX attributes where the file system has them (they include the basic ones), else basic. */
-    static BasicFileAttributes read(Path p, LinkOption... options) throws IOException {
-        try {
-            return Files.readAttributes(p, PosixFileAttributes.class, options);
-        } catch (UnsupportedOperationException e) {
-            return Files.readAttributes(p, BasicFileAttributes.class, options);
-        }
-    }
-
-    private static String line(Path p, BasicFileAttributes a, Form form, boolean write, Set<String> facts, String name, Clock clock) {
+    private static String line(String virtual, BasicFileAttributes a, Form form, boolean write, Set<String> facts,
+                               String name, Clock clock) {
         name = Reply.safe(name);
         return switch (form) {
             case NLST -> name + "\r\n";
             case LIST -> ls(a, name, clock) + "\r\n";
-            case MLSD -> facts(p, a, write, false, facts) + " " + name + "\r\n";
+            case MLSD -> facts(virtual, a, write, false, facts) + " " + name + "\r\n";
         };
     }
 
@@ -135,8 +106,11 @@ final class Listing {
         return b.toString();
     }
 
-    /** RFC 3659 §7.5 facts, "fact=value;" each, only those selected by OPTS MLST; {@code home}: the jail's root. */
-    static String facts(Path p, BasicFileAttributes a, boolean write, boolean home, Set<String> selected) {
+    /**
+     * RFC 3659 §7.5 facts, "fact=value;" each, only those selected by OPTS MLST; {@code home}: the
+     * jail's root. {@code virtual} names the entry for a unique fact where the file system has no file key.
+     */
+    static String facts(String virtual, BasicFileAttributes a, boolean write, boolean home, Set<String> selected) {
         StringBuilder b = new StringBuilder(96);
         for (String f : FACTS) {
             if (!selected.contains(f) || f.equals("size") && a.isDirectory()) continue;   // §7.5.7: size is for files
@@ -147,7 +121,7 @@ final class Listing {
                 // §7.5.5: files r (RETR) w (STOR) a (APPE) d (DELE) f (RNFR); dirs e l (CWD, LIST) c m p d f
                 case "perm" -> b.append("perm=").append(a.isDirectory() ? "el" + (write ? "cmp" : "") + (write && !home ? "df" : "")
                                                                         : write ? "rwadf" : "r");
-                case "unique" -> b.append("unique=").append(unique(p, a));
+                case "unique" -> b.append("unique=").append(unique(virtual, a));
                 default -> { continue; }
             }
             b.append(';');
@@ -155,9 +129,9 @@ final class Listing {
         return b.toString();
     }
 
-    private static String unique(Path p, BasicFileAttributes a) {
+    private static String unique(String virtual, BasicFileAttributes a) {
         Object key = a.fileKey();   // "(dev=…,ino=…)" on Unix; none on some file systems
-        if (key == null) return Integer.toHexString(p.toAbsolutePath().normalize().hashCode());
+        if (key == null) return Integer.toHexString(virtual.hashCode());
         String k = key.toString();                           // "(dev=803,ino=1234)" → "803i1234"
         return k.startsWith("(dev=") && k.endsWith(")") ? k.substring(5, k.length() - 1).replace(",ino=", "i")
                                                         : Integer.toHexString(k.hashCode());

@@ -3,18 +3,16 @@ package ftp;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.io.PrintStream;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.util.logging.Formatter;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogManager;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /** Command line → Config → FtpServer. Exit codes: 0 stopped, 1 could not run, 2 bad usage or config. */
 public final class Main {
@@ -27,14 +25,9 @@ public final class Main {
           -o                  log to standard output, ignoring log.file
               --check-config  check the config, print the effective settings (passwords hidden)
               --hash-password read a password on standard input, print a value for user.NAME.password
+              --version       print the version
           -h, --help          this text
         """;
-
-    /**
-     * Whether the JVM can name files in UTF-8 (RFC 2640). It takes the file-name encoding from the
-     * locale at start-up (sun.jnu.encoding, not settable later): under LANG=C it is ASCII.
-     */
-    static final boolean UTF8_NAMES = "UTF-8".equalsIgnoreCase(System.getProperty("sun.jnu.encoding", "UTF-8"));
 
     private Main() {}
 
@@ -42,51 +35,29 @@ public final class Main {
         System.exit(run(args));
     }
 
+    /** What the command line asks for; {@code overrides} replace keys of the config file. */
+    private record Options(Path config, Properties overrides, boolean stdout, boolean check) {}
+
     static int run(String[] args) {
-        Path configFile = null, root = null;
-        Integer port = null;
-        boolean stdout = false, check = false;
+        Options o;
         try {
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                switch (a) {
-                    case "-h", "--help" -> {
-                        System.out.print(USAGE);
-                        return 0;
-                    }
-                    case "--hash-password" -> {
-                        return hashPassword();
-                    }
-                    case "-o" -> stdout = true;
-                    case "--check-config" -> check = true;
-                    case "-c", "--config" -> configFile = Path.of(value(args, ++i, a));
-                    case "--root" -> root = Path.of(value(args, ++i, a));
-                    case "-p", "--port" -> {
-                        String v = value(args, ++i, a);
-                        if (!v.matches("[0-9]{1,5}") || Integer.parseInt(v) > 65535) throw new IllegalArgumentException("bad port: " + v);
-                        port = Integer.parseInt(v);
-                    }
-                    default -> throw new IllegalArgumentException("unknown option: " + a);
-                }
-            }
+            o = options(args);
         } catch (IllegalArgumentException e) {
             System.err.println("ftp-server: " + e.getMessage());
             System.err.print(USAGE);
             return 2;
         }
+        if (o == null) return 0;                                   // --help, --version
         Config config;
         try {
-            if (configFile == null && Files.isRegularFile(Path.of("ftp.config.properties"))) configFile = Path.of("ftp.config.properties");
-            if (configFile != null && !Files.isRegularFile(configFile)) throw new Config.Bad(configFile.toString(), "no such file");
-            config = configFile == null ? Config.embedded(root) : Config.load(configFile, root);
-            if (port != null) config = config.withPort(port);
+            config = config(o);
         } catch (Config.Bad e) {
             System.err.println("ftp-server: config: " + e.getMessage());
             return 2;
         }
-        if (check) {
+        if (o.check()) {
             try {
-                Tls.load(config);                                 // a certificate that can't be read is a config error too
+                Tls.load(config.ftps());                          // a certificate that can't be used is a config error too
             } catch (Config.Bad e) {
                 System.err.println("ftp-server: config: " + e.getMessage());
                 return 2;
@@ -95,22 +66,23 @@ public final class Main {
             return 0;
         }
         try {
-            setUpLogging(stdout ? null : config.logFile());
+            Log.setUp(o.stdout() ? null : config.logs().file());
         } catch (IOException e) {
             System.err.println("ftp-server: config: log.file: cannot open: " + e.getMessage());
             return 2;
         }
-        var log = System.getLogger("ftp");
-        log.log(System.Logger.Level.INFO, "config: " + config.source());
-        if (config.anonymous() != null)
-            log.log(System.Logger.Level.INFO, "anonymous users get " + config.anonymous().home() + (config.anonymous().write() ? " (read-write)" : " (read-only)"));
-        if (config.anonymous() == null && config.users().isEmpty()) log.log(System.Logger.Level.WARNING, "no accounts: nobody can log in");
-        if (!UTF8_NAMES)
-            log.log(System.Logger.Level.WARNING, "the locale's file-name encoding is " + System.getProperty("sun.jnu.encoding")
+        Log log = Log.SERVER;
+        log.info("config: " + config.source());
+        Account anonymous = config.users().anonymous();
+        if (anonymous != null) log.info("anonymous users get " + anonymous.home() + (anonymous.write() ? " (read-write)" : " (read-only)"));
+        if (anonymous == null && config.users().named().isEmpty()) log.warn("no accounts: nobody can log in");
+        if (!PathJail.UTF8_NAMES)
+            log.warn("the locale's file-name encoding is " + System.getProperty("sun.jnu.encoding")
                 + ", not UTF-8: names beyond ASCII will fail; start the JVM with LANG=C.UTF-8");
         FtpServer server;
         try {
-            server = new FtpServer(config);
+            server = o.config() == null ? new FtpServer(config)
+                : new FtpServer(config, o.config(), () -> config(o).users());
         } catch (IllegalArgumentException e) {
             System.err.println("ftp-server: config: " + e.getMessage());
             return 2;
@@ -118,8 +90,8 @@ public final class Main {
         try {
             // systemd socket activation (StandardInput=socket): the listening socket arrives as stdin,
             // so the JVM never needs root or CAP_NET_BIND_SERVICE for port 21.
-            if (System.inheritedChannel() instanceof java.nio.channels.ServerSocketChannel inherited) {
-                log.log(System.Logger.Level.INFO, "using the listening socket inherited from systemd");
+            if (System.inheritedChannel() instanceof ServerSocketChannel inherited) {
+                log.info("using the listening socket inherited from systemd");
                 server.start(inherited);
             } else if (System.getenv("LISTEN_FDS") != null) {
                 // systemd's LISTEN_FDS hands sockets over from fd 3, which Java can only take as stdin
@@ -130,20 +102,19 @@ public final class Main {
                 server.start();
             }
         } catch (IOException e) {
-            System.err.println("ftp-server: cannot listen on port " + config.port() + ": " + e.getMessage());
+            System.err.println("ftp-server: cannot listen on port " + config.listen().port() + ": " + e.getMessage());
             return 1;
         }
-        if (configFile != null) server.reloadFrom(configFile);
-        if (!config.passiveAddress().isEmpty()) log.log(System.Logger.Level.INFO, "PASV announces " + config.passiveAddress());
-        Config c = config;
+        if (!config.passive().address().isEmpty()) log.info("PASV announces " + config.passive().address());
+        Duration grace = config.limits().shutdownGrace();
         // SIGTERM and SIGINT: a graceful stop, then exit 0 (not 143), so systemd records a clean stop.
         // A signal handler rather than a shutdown hook: hooks run beside JUL's own, which silences logging.
-        sun.misc.SignalHandler stop = sig -> Thread.ofPlatform().start(() -> {
-            log.log(System.Logger.Level.INFO, "SIG" + sig.getName() + ": stopping; transfers get up to " + c.shutdownGrace().toSeconds() + " s");
-            server.stop(c.shutdownGrace());                   // then await() below returns and main exits 0
+        SignalHandler stop = sig -> Thread.ofPlatform().start(() -> {
+            log.info("SIG" + sig.getName() + ": stopping; transfers get up to " + grace.toSeconds() + " s");
+            server.stop(grace);                               // then await() below returns and main exits 0
         });
-        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), stop);
-        sun.misc.Signal.handle(new sun.misc.Signal("INT"), stop);
+        Signal.handle(new Signal("TERM"), stop);
+        Signal.handle(new Signal("INT"), stop);
         try {
             server.await();
         } catch (InterruptedException e) {
@@ -152,50 +123,64 @@ public final class Main {
         return 0;
     }
 
-    /** The effective settings, passwords replaced by stars, for --check-config. */
+    /** Null when the command line was answered already (--help, --version, --hash-password's output). */
+    private static Options options(String[] args) {
+        Path config = null;
+        Properties overrides = new Properties();
+        boolean stdout = false, check = false;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "-h", "--help" -> {
+                    System.out.print(USAGE);
+                    return null;
+                }
+                case "--version" -> {
+                    System.out.println("ftp-server " + version());
+                    return null;
+                }
+                case "--hash-password" -> {
+                    if (hashPassword() != 0) throw new IllegalArgumentException("--hash-password: no password on standard input");
+                    return null;
+                }
+                case "-o" -> stdout = true;
+                case "--check-config" -> check = true;
+                case "-c", "--config" -> config = Path.of(value(args, ++i, a));
+                case "--root" -> overrides.setProperty(Config.Key.ANONYMOUS_HOME.name, value(args, ++i, a));
+                case "-p", "--port" -> {
+                    String v = value(args, ++i, a);
+                    if (!v.matches("[0-9]{1,5}") || Integer.parseInt(v) > 65535) throw new IllegalArgumentException("bad port: " + v);
+                    overrides.setProperty(Config.Key.PORT.name, v);
+                }
+                default -> throw new IllegalArgumentException("unknown option: " + a);
+            }
+        }
+        if (config == null && Files.isRegularFile(Path.of("ftp.config.properties"))) config = Path.of("ftp.config.properties");
+        return new Options(config, overrides, stdout, check);
+    }
+
+    /** The config file (or the built-in default) with the command line's overrides. */
+    private static Config config(Options o) throws Config.Bad {
+        Properties p = o.config() == null ? Config.builtIn() : Config.read(o.config());
+        p.putAll(o.overrides());
+        return Config.parse(p, o.config() == null ? "built-in default (no config file)" : o.config().toString());
+    }
+
+    /** The build's version (the jar's manifest), or "dev" when run from classes. */
+    static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    /** The effective settings, in the order of the key table, then each user's; passwords replaced by stars. */
     static String describe(Config c) {
         StringBuilder b = new StringBuilder("config OK: " + c.source() + "\n");
-        java.util.function.BiConsumer<String, Object> line = (k, v) -> b.append(k).append('=').append(v == null ? "" : v).append('\n');
-        line.accept("port", c.port());
-        line.accept("address", c.address() == null ? "" : c.address().getHostAddress());
-        line.accept("max.connections", c.maxConnections());
-        line.accept("max.connections.per.ip", c.maxConnectionsPerIp());
-        line.accept("idle.timeout", c.idleTimeout().toMillis() / 1000.0);
-        line.accept("login.timeout", c.loginTimeout().toMillis() / 1000.0);
-        line.accept("data.timeout", c.dataTimeout().toMillis() / 1000.0);
-        line.accept("passive.ports", c.passiveMin() == 0 ? "" : c.passiveMin() + "-" + c.passiveMax());
-        line.accept("passive.address", c.passiveAddress());
-        line.accept("log.file", c.logFile());
-        line.accept("transfer.log", c.transferLog());
-        line.accept("login.failure.delay", c.failureDelay().toMillis() / 1000.0);
-        line.accept("login.max.failures", c.loginMaxFailures());
-        line.accept("login.ban.seconds", c.loginBan().toSeconds());
-        line.accept("max.upload.size", c.maxUploadSize());
-        line.accept("rate.download", c.rateDownload() / 1024);
-        line.accept("rate.upload", c.rateUpload() / 1024);
-        line.accept("shutdown.grace", c.shutdownGrace().toSeconds());
-        line.accept("tls.certificate", c.tlsCertificate());
-        line.accept("tls.key", c.tlsKey());
-        line.accept("tls.key.password", c.tlsKeyPassword().isEmpty() ? "" : "********");
-        line.accept("tls.protocols", String.join(",", c.tlsProtocols()));
-        line.accept("tls.required", c.tlsRequired());
-        line.accept("tls.implicit.port", c.tlsImplicitPort() < 0 ? "" : c.tlsImplicitPort());
-        line.accept("tls.require.session.reuse", c.tlsRequireSessionReuse());
-        line.accept("anonymous", c.anonymous() != null);
-        if (c.anonymous() != null) {
-            line.accept("anonymous.home", c.anonymous().home());
-            line.accept("anonymous.write", c.anonymous().write());
+        Map<String, String> rest = new LinkedHashMap<>(c.effective());
+        for (Config.Key k : Config.Key.values()) {
+            String v = rest.remove(k.name);
+            if (v != null) b.append(k.name).append('=').append(v).append('\n');
         }
-        for (Account a : new java.util.TreeMap<>(c.users()).values()) {
-            String p = "user." + a.name() + ".";
-            line.accept(p + "password", "********");
-            line.accept(p + "home", a.home());
-            line.accept(p + "write", a.write());
-            line.accept(p + "tls.required", a.tlsRequired());
-            line.accept(p + "rate.download", a.rateDownload() / 1024);
-            line.accept(p + "rate.upload", a.rateUpload() / 1024);
-            line.accept(p + "quota", a.quota());
-        }
+        rest.forEach((k, v) -> b.append(k).append('=').append(v).append('\n'));
         return b.toString();
     }
 
@@ -216,31 +201,8 @@ public final class Main {
                 pw = null;
             }
         }
-        if (pw == null || pw.length == 0) {
-            System.err.println("ftp-server: --hash-password: no password on standard input");
-            return 2;
-        }
+        if (pw == null || pw.length == 0) return 2;
         System.out.println(Accounts.hash(pw));
         return 0;
-    }
-
-    /** One line per event: "2026-01-01T10:00:00.123Z INFO [#12 203.0.113.9] message". */
-    static void setUpLogging(Path file) throws IOException {
-        OutputStream os = file == null ? System.out
-            : Files.newOutputStream(file, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-        PrintStream out = new PrintStream(os, true, StandardCharsets.UTF_8);
-        LogManager.getLogManager().reset();
-        Logger root = Logger.getLogger("");
-        root.setLevel(Level.INFO);
-        root.addHandler(new Handler() {
-            private final Formatter f = new Formatter() {
-                @Override public String format(LogRecord r) {
-                    return Instant.ofEpochMilli(r.getMillis()) + " " + r.getLevel().getName() + " " + formatMessage(r) + System.lineSeparator();
-                }
-            };
-            @Override public void publish(LogRecord r) { if (isLoggable(r)) out.print(f.format(r)); }
-            @Override public void flush() { out.flush(); }
-            @Override public void close() { out.flush(); }
-        });
     }
 }

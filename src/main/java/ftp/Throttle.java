@@ -1,6 +1,9 @@
 package ftp;
 
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
 
 /**
  * A shared rate limit in bytes per second. Every transfer it covers draws from it, so the server's
@@ -38,5 +41,31 @@ final class Throttle {
         long wait = 0;
         for (Throttle t : limits) wait = Math.max(wait, t.reserve(n));
         return wait;
+    }
+
+    /**
+     * The server's limits (rate.download, rate.upload: all transfers together) and each user's own
+     * (user.NAME.rate.*: all of that user's sessions together), made on a user's first transfer.
+     */
+    static final class Rates {
+        private final Throttle downloads, uploads;
+        private final ConcurrentHashMap<String, Throttle[]> users = new ConcurrentHashMap<>();
+
+        Rates(long download, long upload) {
+            downloads = download > 0 ? new Throttle(download) : null;
+            uploads = upload > 0 ? new Throttle(upload) : null;
+        }
+
+        /** The limits a transfer of {@code a} draws from: the server's and the user's own (none: full speed). */
+        Throttle[] of(Account a, boolean download) {
+            Throttle[] mine = users.computeIfAbsent(a.name(), k -> new Throttle[] {
+                a.rateDownload() > 0 ? new Throttle(a.rateDownload()) : null,
+                a.rateUpload() > 0 ? new Throttle(a.rateUpload()) : null});
+            return Stream.of(download ? downloads : uploads, mine[download ? 0 : 1])
+                .filter(Objects::nonNull).toArray(Throttle[]::new);
+        }
+
+        /** Accounts were reloaded: a changed user.NAME.rate applies from the next transfer. */
+        void forgetUsers() { users.clear(); }
     }
 }

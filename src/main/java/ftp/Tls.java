@@ -21,6 +21,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 
 /**
@@ -30,7 +31,6 @@ import javax.net.ssl.SSLSocket;
  * is logged and the old one kept.
  */
 final class Tls {
-    private static final System.Logger LOG = System.getLogger("ftp");
     private static final Pattern PEM = Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----([^-]*)-----END \\1-----");
 
     static {
@@ -41,29 +41,52 @@ final class Tls {
         System.setProperty("com.sun.net.ssl.requireCloseNotify", "true");
     }
 
-    private final Config config;
+    private final Config.Ftps config;
     private volatile SSLContext context;
     private volatile long stamp;
 
-    private Tls(Config config, SSLContext context, long stamp) {
+    /**
+     * How one session protects its data connections (PROT P, RFC 4217 §9): with its control
+     * connection's context, whose session cache is what data connections resume, even after a
+     * certificate renewal; and, with tls.require.session.reuse, only when they do resume it.
+     */
+    record Data(Tls tls, SSLContext context, SSLSession control) {
+        Socket wrap(Socket plain) throws IOException {
+            SSLSocket s = tls.wrap(plain, context);
+            if (tls.config.requireSessionReuse() && !resumes(s.getSession(), control)) {
+                s.close();
+                throw new Reply.Failure(522, "Data connection refused: it must resume the control connection's TLS session.", null);
+            }
+            return s;
+        }
+    }
+
+    private Tls(Config.Ftps config, SSLContext context, long stamp) {
         this.config = config;
         this.context = context;
         this.stamp = stamp;
     }
 
-    /** The protocol names this JDK's TLS knows (for checking tls.protocols). */
-    static List<String> supportedProtocols() {
-        try {
-            return List.of(SSLContext.getDefault().getSupportedSSLParameters().getProtocols());
-        } catch (GeneralSecurityException e) {
-            return List.of();
-        }
+    /** Null when no certificate is configured; throws with one clear message when it can't be used. */
+    static Tls load(Config.Ftps config) throws Config.Bad {
+        if (!config.on()) return null;
+        SSLContext ctx = context(config);
+        List<String> known = List.of(ctx.getSupportedSSLParameters().getProtocols());
+        for (String p : config.protocols())
+            if (!known.contains(p)) throw new Config.Bad("tls.protocols", "this JDK has no " + p + "; it has " + known);
+        return new Tls(config, ctx, stamp(config));
     }
 
-    /** Null when no certificate is configured; throws with one clear message when it can't be read. */
-    static Tls load(Config config) throws Config.Bad {
-        if (config.tlsCertificate() == null) return null;
-        return new Tls(config, context(config), stamp(config));
+    /**
+     * vsftpd's require_ssl_reuse: the data connection must resume the control connection's TLS
+     * session, proof that both come from the same client. JSSE has no "resumed" flag: a resumed
+     * TLS 1.2 session keeps its ID; a resumed TLS 1.3 session gets a new ID but inherits the
+     * creation time (ms) of the session it resumes, which a fresh handshake would not share.
+     */
+    static boolean resumes(SSLSession data, SSLSession control) {
+        if (Arrays.equals(data.getId(), control.getId())) return true;
+        return data.getProtocol().equals("TLSv1.3") && control.getProtocol().equals("TLSv1.3")
+            && data.getCreationTime() == control.getCreationTime() && data.getCipherSuite().equals(control.getCipherSuite());
     }
 
     /** The context for a new control connection: the newest pair (renewed files are picked up here). */
@@ -79,7 +102,7 @@ final class Tls {
     SSLSocket wrap(Socket plain, SSLContext context) throws IOException {
         SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket(plain, null, plain.getPort(), true);
         s.setUseClientMode(false);
-        s.setEnabledProtocols(config.tlsProtocols().toArray(String[]::new));
+        s.setEnabledProtocols(config.protocols().toArray(String[]::new));
         s.startHandshake();
         return s;
     }
@@ -104,15 +127,15 @@ final class Tls {
         stamp = now;
         try {
             context = context(config);
-            LOG.log(System.Logger.Level.INFO, "TLS certificate reloaded from " + config.tlsCertificate());
+            Log.SERVER.info("TLS certificate reloaded from " + config.certificate());
         } catch (Config.Bad e) {
-            LOG.log(System.Logger.Level.WARNING, "TLS certificate changed but is unusable; keeping the old one: " + e.getMessage());
+            Log.SERVER.warn("TLS certificate changed but is unusable; keeping the old one: " + e.getMessage());
         }
     }
 
-    private static long stamp(Config c) {
+    private static long stamp(Config.Ftps c) {
         long s = 0;
-        for (Path p : new Path[] {c.tlsCertificate(), c.tlsKey()}) {
+        for (Path p : new Path[] {c.certificate(), c.key()}) {
             try {
                 if (p != null) s = s * 31 + Files.getLastModifiedTime(p).toMillis() * 17 + Files.size(p);
             } catch (IOException e) {
@@ -122,20 +145,20 @@ final class Tls {
         return s;
     }
 
-    private static SSLContext context(Config c) throws Config.Bad {
+    private static SSLContext context(Config.Ftps c) throws Config.Bad {
         try {
             KeyStore ks;
-            char[] pass = c.tlsKeyPassword().toCharArray();
-            byte[] cert = Files.readAllBytes(c.tlsCertificate());
+            char[] pass = c.keyPassword().toCharArray();
+            byte[] cert = Files.readAllBytes(c.certificate());
             if (!new String(cert, StandardCharsets.ISO_8859_1).contains("-----BEGIN")) {
                 ks = KeyStore.getInstance("PKCS12");                  // binary: PKCS#12
                 ks.load(new java.io.ByteArrayInputStream(cert), pass);
             } else {
-                if (c.tlsKey() == null) throw new Config.Bad("tls.key", "needed with a PEM tls.certificate");
+                if (c.key() == null) throw new Config.Bad("tls.key", "needed with a PEM tls.certificate");
                 List<Certificate> chain = List.copyOf(CertificateFactory.getInstance("X.509")
                     .generateCertificates(new java.io.ByteArrayInputStream(cert)));
-                if (chain.isEmpty()) throw new Config.Bad("tls.certificate", "no certificate in " + c.tlsCertificate());
-                PrivateKey key = privateKey(Files.readString(c.tlsKey(), StandardCharsets.ISO_8859_1), c.tlsKey());
+                if (chain.isEmpty()) throw new Config.Bad("tls.certificate", "no certificate in " + c.certificate());
+                PrivateKey key = privateKey(Files.readString(c.key(), StandardCharsets.ISO_8859_1), c.key());
                 ks = KeyStore.getInstance("PKCS12");
                 ks.load(null, null);
                 ks.setKeyEntry("server", key, pass, chain.toArray(Certificate[]::new));
@@ -148,8 +171,9 @@ final class Tls {
             return ctx;
         } catch (IOException e) {
             if (e.getCause() instanceof java.security.UnrecoverableKeyException || String.valueOf(e.getMessage()).contains("password"))
-                throw new Config.Bad("tls.key.password", "does not open " + c.tlsCertificate() + ": " + e.getMessage());
-            throw new Config.Bad("tls.certificate", "cannot read " + c.tlsCertificate() + (c.tlsKey() == null ? "" : " / " + c.tlsKey()) + ": " + e.getMessage());
+                throw new Config.Bad("tls.key.password", "does not open " + c.certificate() + ": " + e.getMessage());
+            throw new Config.Bad("tls.certificate", "cannot read " + c.certificate()
+                + (c.key() == null ? "" : " / " + c.key()) + ": " + e.getMessage());
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             throw new Config.Bad("tls.certificate", "unusable certificate or key: " + e.getMessage());
         }

@@ -78,8 +78,10 @@ class CommandTest {
         assertThat(p("ABOR")).isEqualTo(new Abor());
         assertThat(p("NOOP")).isEqualTo(new Noop());
         assertThat(p("SYST")).isEqualTo(new Syst());
-        assertThat(p("STAT")).isEqualTo(new Stat(null));
-        assertThat(p("STAT /")).isEqualTo(new Stat("/"));
+        assertThat(p("STAT")).isEqualTo(new Stat());
+        assertThat(p("STAT /")).isEqualTo(new StatPath("/"));
+        assertThat(p("STAT -la")).isEqualTo(new Stat());
+        assertThat(p("BYE")).isEqualTo(new Quit());
         assertThat(p("HELP")).isEqualTo(new Help(null));
         assertThat(p("HELP retr")).isEqualTo(new Help("RETR"));
         assertThat(p("FEAT")).isEqualTo(new Feat());

@@ -46,18 +46,18 @@ class ConfigTest {
         p.setProperty("passive.ports", "50000-50100");
         p.setProperty("user.a.rate.download", "100");
         Config c = Config.parse(p, "t");
-        assertThat(c.maxUploadSize()).isEqualTo(10 << 20);
-        assertThat(c.idleTimeout().toMillis()).isEqualTo(500);
-        assertThat(c.passiveMin()).isEqualTo(50000);
-        assertThat(c.users().get("a").rateDownload()).isEqualTo(102_400);
-        assertThat(c.port()).isEqualTo(2121);
-        assertThat(c.anonymous()).isNull();
-        Config e = Config.embedded(null);
-        assertThat(e.port()).isEqualTo(2121);
-        assertThat(e.anonymous()).isNotNull();
-        assertThat(e.anonymous().write()).isFalse();
-        assertThat(e.anonymous().home()).isEqualTo(Path.of(".").toAbsolutePath().normalize());
-        assertThat(e.users()).isEmpty();
+        assertThat(c.limits().uploadSize()).isEqualTo(10 << 20);
+        assertThat(c.limits().idle().toMillis()).isEqualTo(500);
+        assertThat(c.passive().min()).isEqualTo(50000);
+        assertThat(c.users().named().get("a").rateDownload()).isEqualTo(102_400);
+        assertThat(c.listen().port()).isEqualTo(2121);
+        assertThat(c.users().anonymous()).isNull();
+        Config e = Config.parse(Config.builtIn(), "built-in");
+        assertThat(e.listen().port()).isEqualTo(2121);
+        assertThat(e.users().anonymous()).isNotNull();
+        assertThat(e.users().anonymous().write()).isFalse();
+        assertThat(e.users().anonymous().home()).isEqualTo(Path.of(".").toAbsolutePath().normalize());
+        assertThat(e.users().named()).isEmpty();
     }
 
     @Test

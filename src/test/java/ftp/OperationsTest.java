@@ -408,8 +408,7 @@ class OperationsTest {
     @Test
     void aReloadedAccountsFileAppliesToTheVeryNextLogin() throws Exception {
         Path cfg = configFile("port=0");
-        try (FtpServer server = new FtpServer(Config.load(cfg, null)).start()) {
-            server.reloadFrom(cfg);
+        try (FtpServer server = new FtpServer(Config.load(cfg), cfg, () -> Config.load(cfg).users()).start()) {
             String original = Files.readString(cfg);
             // each edit changes the file's size, so the server's change stamp (mtime, size) moves even
             // when the edit lands within the file system's timestamp granularity of the previous one

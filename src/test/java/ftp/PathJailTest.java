@@ -10,6 +10,9 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,16 +50,18 @@ class PathJailTest {
         Files.createSymbolicLink(home.resolve("dangling"), tmp.resolve("nowhere"));
         Files.createSymbolicLink(home.resolve("up"), Path.of(".."));
         PathJail j = new PathJail(home);
-        assertThatThrownBy(() -> j.resolve("/out")).isInstanceOf(AccessDeniedException.class);
-        assertThatThrownBy(() -> j.resolve("/out/canary")).isInstanceOf(AccessDeniedException.class);
-        assertThatThrownBy(() -> j.resolve("/out/new-file")).isInstanceOf(AccessDeniedException.class);
-        assertThatThrownBy(() -> j.resolve("/dangling")).isInstanceOf(AccessDeniedException.class);
-        assertThatThrownBy(() -> j.resolve("/up/outside/canary")).isInstanceOf(AccessDeniedException.class);
-        assertThat(j.resolve("/good")).isEqualTo(home.resolve("good"));
-        assertThat(j.resolve("/good/new")).isEqualTo(home.resolve("good/new"));
-        assertThat(j.resolve("/in/x")).isEqualTo(home.resolve("in/x"));
-        assertThat(j.inside(home.resolve("out"))).isFalse();
-        assertThat(j.inside(home.resolve("good"))).isTrue();
+        Path real = home.toRealPath();
+        for (String out : new String[] {"/out", "/out/canary", "/out/new-file", "/dangling", "/up/outside/canary"}) {
+            assertThatThrownBy(() -> j.real(out)).as(out).isInstanceOf(AccessDeniedException.class);
+            assertThatThrownBy(() -> j.attributes(out)).as(out).isInstanceOf(AccessDeniedException.class);
+            assertThatThrownBy(() -> j.open(out, StandardOpenOption.READ)).as(out).isInstanceOf(AccessDeniedException.class);
+        }
+        assertThat(j.real("/good")).isEqualTo(real.resolve("in"));
+        assertThat(j.canonical("/good/new")).isEqualTo("/in/new");
+        assertThat(j.real("/in/x")).isEqualTo(real.resolve("in/x"));
+        List<String> names = new ArrayList<>();
+        j.list("/", (name, a) -> names.add(name));
+        assertThat(names).containsExactlyInAnyOrder("in", "good");          // links out and dangling ones are left out
     }
 
     @Test
@@ -64,7 +69,7 @@ class PathJailTest {
         Path a = Files.createDirectories(tmp.resolve("a"));
         Path ab = Files.createDirectories(tmp.resolve("ab"));
         Files.createSymbolicLink(a.resolve("link"), ab);           // "/tmp/ab" starts with "/tmp/a" as a string
-        assertThatThrownBy(() -> new PathJail(a).resolve("/link")).isInstanceOf(AccessDeniedException.class);
+        assertThatThrownBy(() -> new PathJail(a).real("/link")).isInstanceOf(AccessDeniedException.class);
     }
 
     @Test
@@ -74,8 +79,10 @@ class PathJailTest {
             Path root = fs.getPath("/srv");
             Files.createDirectories(root.resolve("d"));
             PathJail j = new PathJail(root);
-            assertThat(j.resolve(j.virtual("/d", "../../../x"))).isEqualTo(root.resolve("x"));
-            assertThat(j.toVirtual(root.resolve("d"))).isEqualTo("/d");
+            assertThat(j.real(j.virtual("/d", "../../../x"))).isEqualTo(root.resolve("x"));
+            assertThat(j.canonical("/d")).isEqualTo("/d");
+            j.createDirectory("/d/e");
+            assertThat(j.attributes("/d/e").isDirectory()).isTrue();
         }
     }
 }

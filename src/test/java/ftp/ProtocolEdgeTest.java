@@ -168,7 +168,7 @@ class ProtocolEdgeTest {
 
     @Test
     void c1ControlCharactersInNamesNeverReachAReplyRaw() throws Exception {
-        Assumptions.assumeTrue(Main.UTF8_NAMES, "file names are not UTF-8 in this locale");
+        Assumptions.assumeTrue(PathJail.UTF8_NAMES, "file names are not UTF-8 in this locale");
         Files.writeString(s.home.resolve("n\u0085l"), "x");                // NEL: a line end to some clients
         Files.writeString(s.home.resolve("c\u009bi"), "x");                // CSI: a terminal escape
         String stat = r.cmd("STAT /");

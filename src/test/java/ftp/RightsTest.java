@@ -30,7 +30,7 @@ class RightsTest {
         Map.entry("Rest", "REST 0"), Map.entry("Pasv", "PASV"), Map.entry("Epsv", "EPSV"), Map.entry("Port", "PORT 127,0,0,1,200,1"),
         Map.entry("Retr", "RETR f"), Map.entry("Stor", "STOR f"), Map.entry("Stou", "STOU"), Map.entry("ListDir", "LIST"),
         Map.entry("Nlst", "NLST"), Map.entry("Mlsd", "MLSD"), Map.entry("Mlst", "MLST f"), Map.entry("Abor", "ABOR"),
-        Map.entry("Noop", "NOOP"), Map.entry("Syst", "SYST"), Map.entry("Stat", "STAT"), Map.entry("Help", "HELP"),
+        Map.entry("Noop", "NOOP"), Map.entry("Syst", "SYST"), Map.entry("Stat", "STAT"), Map.entry("StatPath", "STAT /"), Map.entry("Help", "HELP"),
         Map.entry("Feat", "FEAT"), Map.entry("OptsUtf8", "OPTS UTF8 ON"), Map.entry("OptsMlst", "OPTS MLST type;"),
         Map.entry("Unknown", "XYZ"), Map.entry("Malformed", "RETR"), Map.entry("Refused", "TYPE E"));
 

@@ -261,10 +261,10 @@ class TlsTest {
 
     @Test
     void sessionReuseCheck() throws Exception {
-        assertThat(Session.resumes(new FakeSession(new byte[] {1}, "TLSv1.2", 5), new FakeSession(new byte[] {1}, "TLSv1.2", 5))).isTrue();
-        assertThat(Session.resumes(new FakeSession(new byte[] {2}, "TLSv1.3", 5), new FakeSession(new byte[] {1}, "TLSv1.3", 5))).isTrue();
-        assertThat(Session.resumes(new FakeSession(new byte[] {2}, "TLSv1.3", 6), new FakeSession(new byte[] {1}, "TLSv1.3", 5))).isFalse();
-        assertThat(Session.resumes(new FakeSession(new byte[] {2}, "TLSv1.2", 5), new FakeSession(new byte[] {1}, "TLSv1.2", 5))).isFalse();
+        assertThat(Tls.resumes(new FakeSession(new byte[] {1}, "TLSv1.2", 5), new FakeSession(new byte[] {1}, "TLSv1.2", 5))).isTrue();
+        assertThat(Tls.resumes(new FakeSession(new byte[] {2}, "TLSv1.3", 5), new FakeSession(new byte[] {1}, "TLSv1.3", 5))).isTrue();
+        assertThat(Tls.resumes(new FakeSession(new byte[] {2}, "TLSv1.3", 6), new FakeSession(new byte[] {1}, "TLSv1.3", 5))).isFalse();
+        assertThat(Tls.resumes(new FakeSession(new byte[] {2}, "TLSv1.2", 5), new FakeSession(new byte[] {1}, "TLSv1.2", 5))).isFalse();
     }
 
     private record FakeSession(byte[] getId, String getProtocol, long getCreationTime) implements javax.net.ssl.SSLSession {

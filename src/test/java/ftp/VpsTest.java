@@ -119,9 +119,7 @@ class VpsTest {
     @Test
     void xferlogRatesQuotaAndReload() throws Exception {
         Path cfg = config("port=0", "transfer.log=" + tmp.resolve("xferlog"), "rate.download=512", "user.u.quota=3000");
-        Config c = Config.load(cfg, null);
-        try (FtpServer server = new FtpServer(c).start()) {
-            server.reloadFrom(cfg);
+        try (FtpServer server = new FtpServer(Config.load(cfg), cfg, () -> Config.load(cfg).users()).start()) {
             Files.write(tmp.resolve("home/one-mib"), new byte[1 << 20]);
             Files.delete(tmp.resolve("home/one-mib"));
             FTPClient f = client(server.port());

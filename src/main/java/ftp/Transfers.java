@@ -1,0 +1,237 @@
+package ftp;
+
+import static java.nio.file.StandardOpenOption.CREATE;
+import static java.nio.file.StandardOpenOption.CREATE_NEW;
+import static java.nio.file.StandardOpenOption.READ;
+import static java.nio.file.StandardOpenOption.WRITE;
+
+import ftp.Command.*;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.channels.FileChannel;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The data verbs (RETR STOR APPE STOU LIST NLST MLSD) on the control thread: every check that can
+ * be answered at once is answered here (550, 554, 425, 450, 552), then one immutable
+ * {@link Transfer.Job} goes to a transfer thread, which sends the 150 and the final reply. Also
+ * the session's one running transfer: ABOR, STAT during it, and waiting for it.
+ */
+final class Transfers {
+    /** The transfer parameters of a session (RFC 959 §4.1.2, RFC 4217 §9, RFC 2428 §4, RFC 3659 §7.9). */
+    record Params(boolean ascii, long rest, char prot, boolean epsvAll, Set<String> facts) {
+        /** RFC 959 §3.1.1.1: TYPE A is the default; nothing pending; data in clear; every MLST fact. */
+        static final Params START = new Params(true, 0, 'C', false, Set.copyOf(Listing.FACTS));
+
+        Params withAscii(boolean a) { return new Params(a, rest, prot, epsvAll, facts); }
+
+        Params withRest(long offset) { return new Params(ascii, offset, prot, epsvAll, facts); }
+
+        Params withProt(char level) { return new Params(ascii, rest, level, epsvAll, facts); }
+
+        Params withEpsvAll() { return new Params(ascii, rest, prot, true, facts); }
+
+        Params withFacts(Set<String> selected) { return new Params(ascii, rest, prot, epsvAll, selected); }
+    }
+
+    private final ControlChannel control;
+    private final DataChannel data;
+    private final Claims claims;
+    private final Throttle.Rates rates;
+    private final Xferlog xferlog;
+    private final Log log;
+    private final InetAddress client;
+    private final long uploadSize;             // max.upload.size, 0: none
+    private final Runnable idle;               // a transfer ended: the session's idle timer runs again
+    private volatile Transfer current;
+
+    Transfers(ControlChannel control, DataChannel data, Claims claims, Throttle.Rates rates, Xferlog xferlog, Log log,
+              InetAddress client, long uploadSize, Runnable idle) {
+        this.control = control;
+        this.data = data;
+        this.claims = claims;
+        this.rates = rates;
+        this.xferlog = xferlog;
+        this.log = log;
+        this.client = client;
+        this.uploadSize = uploadSize;
+        this.idle = idle;
+    }
+
+    /** A data verb: checked now, then run on its own thread; the reply comes from there. */
+    Reply start(Data d, Params p, Login.LoggedIn in, Tls.Data protection) {
+        return switch (d) {
+            case Retr r -> retr(r.path(), p, in, protection);
+            case Stor s -> stor(s.path(), s.append() ? "APPE" : "STOR", p, in, protection);
+            case Stou s -> stor(null, "STOU", p, in, protection);
+            case ListDir l -> list(l.path(), Listing.Form.LIST, p, in, protection);
+            case Nlst n -> list(n.path(), Listing.Form.NLST, p, in, protection);
+            case Mlsd m -> list(m.path(), Listing.Form.MLSD, p, in, protection);
+        };
+    }
+
+    private Reply retr(String arg, Params p, Login.LoggedIn in, Tls.Data protection) {
+        PathJail jail = in.home().jail();
+        return in.home().attempt("RETR " + arg, () -> {
+            String v = in.home().resolve(arg);
+            if (!jail.attributes(v).isRegularFile()) return Reply.of(550, "Not a plain file.");
+            if (p.ascii() && p.rest() > 0) return restInAscii();
+            if (!data.ready()) return noData();
+            FileChannel f = jail.open(v, READ);
+            long size = f.size();
+            if (p.rest() > size) {
+                f.close();
+                return Reply.of(554, "REST " + p.rest() + " is past the end of the file (" + size + " bytes).");
+            }
+            String opening = "Opening " + (p.ascii() ? "ASCII" : "BINARY") + " mode data connection for " + v
+                + (p.ascii() ? "." : " (" + size + " bytes).");                 // in TYPE A the count would differ
+            return run(new Transfer.Job("RETR " + v, v, p.ascii(), rates.of(in.account(), true), opening, protection,
+                in.xferName(), in.account().anonymous(), new Transfer.Work.Send(f, p.rest())));
+        });
+    }
+
+    /**
+     * STOR, APPE and STOU. A new file is written in place, so a broken upload can be resumed (REST
+     * + STOR, or APPE); REST and APPE write in place; replacing an existing file goes through a
+     * temporary file beside it and an atomic rename, so a failed upload leaves the old file whole.
+     * The file (and the temporary file) are claimed: no other upload, DELE or rename touches them.
+     */
+    private Reply stor(String arg, String verb, Params p, Login.LoggedIn in, Tls.Data protection) {
+        PathJail jail = in.home().jail();
+        boolean append = verb.equals("APPE"), unique = verb.equals("STOU");
+        return in.home().attempt(verb + " " + (arg == null ? "" : arg), () -> {
+            String v = in.home().resolve(unique ? "ftp-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16) : arg);
+            // links resolved: STOR through a link replaces its target, as APPE writes into it
+            String target = jail.canonical(v);
+            BasicFileAttributes seen = jail.attributesOrNull(target);
+            if (seen != null && seen.isDirectory()) return Reply.of(550, "Is a directory.");
+            // a FIFO or device would block open(2) or write somewhere that is not a file
+            if (seen != null && !seen.isRegularFile()) return Reply.of(550, "Not a plain file.");
+            if (p.ascii() && p.rest() > 0) return restInAscii();
+            if (!data.ready()) return noData();
+            try (var claim = claims.claim(jail.real(target))) {
+                BasicFileAttributes old = jail.attributesOrNull(target);   // again, now that no other upload can change it
+                boolean exists = old != null;
+                long size = exists ? old.size() : 0, start = append && exists ? size : p.rest();
+                if (start > size) return Reply.of(554, "REST " + p.rest() + " is past the end of the file.");
+                boolean inPlace = append || p.rest() > 0 || !exists;
+                String temp = inPlace ? null : temporary(target);
+                try (var tempClaim = temp == null ? null : claims.claim(jail.real(temp))) {
+                    long limit = uploadLimit(in, inPlace ? 0 : size);
+                    if (limit < 0) return Reply.of(552, "Quota exceeded.");
+                    FileChannel f = jail.open(temp == null ? target : temp, inPlace && exists ? CREATE : CREATE_NEW, WRITE);
+                    f.position(start);
+                    String opening = unique ? "FILE: " + v.substring(v.lastIndexOf('/') + 1)
+                        : "Opening " + (p.ascii() ? "ASCII" : "BINARY") + " mode data connection for " + v + ".";
+                    return run(new Transfer.Job(verb + " " + v, v, p.ascii(), rates.of(in.account(), false), opening,
+                        protection, in.xferName(), in.account().anonymous(), new Transfer.Work.Receive(jail, f, target, temp,
+                        exists, inPlace && !append && exists, start, limit, claim.handOver(),
+                        tempClaim == null ? null : tempClaim.handOver())));
+                }
+            }
+        });
+    }
+
+    /** Beside the file it will replace: ".NAME.upload-RANDOM". */
+    private static String temporary(String target) {
+        int slash = target.lastIndexOf('/');
+        return target.substring(0, slash + 1) + "." + target.substring(slash + 1) + ".upload-"
+            + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
+    }
+
+    /**
+     * Bytes this upload may write: max.upload.size, and what is left of user.NAME.quota (the home's
+     * files summed now; a file being replaced whole counts as freed). 0: no limit; -1: no room at all.
+     */
+    private long uploadLimit(Login.LoggedIn in, long replacing) throws IOException {
+        long limit = uploadSize, quota = in.account().quota();
+        if (quota > 0) {
+            long left = quota - in.home().jail().usedBytes() + replacing;
+            if (left <= 0) return -1;
+            limit = limit == 0 ? left : Math.min(limit, left);
+        }
+        return limit;
+    }
+
+    private Reply list(String arg, Listing.Form form, Params p, Login.LoggedIn in, Tls.Data protection) {
+        PathJail jail = in.home().jail();
+        return in.home().attempt(form + " " + (arg == null ? "" : arg), () -> {
+            String v = in.home().resolve(arg == null ? "." : arg);
+            BasicFileAttributes a = jail.attributes(v);
+            if (form == Listing.Form.MLSD && !a.isDirectory()) return Reply.of(501, "Not a directory; use MLST.");   // RFC 3659 §7.2
+            if (!data.ready()) return noData();
+            return run(new Transfer.Job(form + " " + v, v, false, new Throttle[0], "Opening ASCII mode data connection for file list.",
+                protection, in.xferName(), in.account().anonymous(),
+                new Transfer.Work.Listing(jail, form, in.account().write(), p.facts(), arg)));
+        });
+    }
+
+    private Reply run(Transfer.Job job) {
+        Transfer t = new Transfer(job, control, data, xferlog, log, client, () -> {
+            current = null;
+            idle.run();
+        });
+        current = t;                                     // before it runs: a quick end clears it, never the reverse
+        t.start();
+        return Reply.Later.BY_TRANSFER;
+    }
+
+    private static Reply noData() { return Reply.of(425, "Use PORT, PASV, EPRT or EPSV first."); }
+
+    /** A REST offset counts file bytes, which TYPE A changes on the way: resuming could corrupt the file. */
+    private static Reply restInAscii() { return Reply.of(550, "REST works in TYPE I only; send TYPE I and resume again."); }
+
+    /** RFC 959 §4.1.3: 426 for the aborted transfer, then 226 for the ABOR itself. */
+    Reply abort() throws IOException, InterruptedException {
+        Transfer t = current;
+        if (t == null) {
+            data.close();
+            return Reply.of(225, "No transfer to abort.");
+        }
+        boolean aborted = t.abort();
+        t.join();
+        if (aborted) control.reply(426, "Transfer aborted.");
+        return Reply.of(226, "ABOR successful.");
+    }
+
+    /** STAT during a transfer (RFC 959 §4.1.3): its progress; null when none runs. */
+    Reply progress() {
+        Transfer t = current;
+        return t != null && t.running() ? Reply.of(213, "Transferring " + t.what() + ": " + t.bytes() + " bytes so far.") : null;
+    }
+
+    boolean running() { return current != null; }
+
+    /** Other verbs run after the transfer, in order. */
+    void await() throws InterruptedException {
+        Transfer t = current;
+        if (t != null) t.join();
+    }
+
+    /** The watchdog: a data connection silent for data.timeout is closed. True while a transfer runs. */
+    boolean watch(long now, long stallNanos) {
+        Transfer t = current;
+        if (t == null) return false;
+        if (t.stalled(now, stallNanos)) t.stall();
+        return true;
+    }
+
+    /** The session ends (or the stop's grace is over): the transfer is cut, silently, like ABOR; it still logs. */
+    void cut() {
+        Transfer t = current;
+        if (t != null) t.abort();
+    }
+
+    /** Waits at most {@code d} for a cut transfer to log its end. */
+    void awaitEnd(Duration d) {
+        Transfer t = current;
+        try {
+            if (t != null) t.join(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -6,6 +6,7 @@ import ftp.Login.UserGiven;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
@@ -38,7 +39,8 @@ final class Access {
 
     /** USER while logged in starts a new login. 331 for every name: replies tell no names apart. */
     Step user(Login now, String name) {
-        return new Step(new UserGiven(name, loggedOut(now).since()), Reply.of(331, "Password required for " + name + "."));
+        return new Step(new UserGiven(name, loggedOut(now).since()),
+            Reply.of(331, "Password required for " + name + "."));
     }
 
     Step pass(Login now, String password) throws InterruptedException {
@@ -68,7 +70,8 @@ final class Access {
         }
         // One fixed form, address first, for fail2ban (README); the rest is client text.
         log.warn("login failed: user '" + name + "'" + (clearRefused ? " (TLS required)" : ""));
-        long wait = start + services.config().logins().failureDelay().toNanos() - System.nanoTime();   // the same total time for every failure
+        // the same total time for every failure
+        long wait = start + services.config().logins().failureDelay().toNanos() - System.nanoTime();
         if (wait > 0) Thread.sleep(Duration.ofNanos(wait));
         if (services.guard().failed(client)) {
             log.warn("address banned after repeated failed logins");
@@ -88,20 +91,22 @@ final class Access {
 
     /** REIN; refused on TLS: RFC 4217 §11 would drop the control connection back to clear text. */
     Step rein(Login now) {
-        if (secure != null) return new Step(now, Reply.of(534, "REIN refused: the connection stays encrypted; reconnect instead."));
+        if (secure != null)
+            return new Step(now, Reply.of(534, "REIN refused: the connection stays encrypted; reconnect instead."));
         return new Step(loggedOut(now), Reply.of(220, "Ready for a new user."));
     }
 
     /** RFC 7151 §3: HOST comes before USER. */
     Reply host(Login now) {
-        return now instanceof LoggedOut ? Reply.of(220, "Host accepted.") : Reply.of(503, "HOST must come before USER.");
+        return now instanceof LoggedOut ? Reply.of(220, "Host accepted.")
+                                        : Reply.of(503, "HOST must come before USER.");
     }
 
     /** AUTH TLS (RFC 4217 §4): 234 in clear, the handshake, and after it a new login (RFC 2228 §3). */
     Step auth(Login now, String mechanism) throws IOException {
         if (services.tls() == null) return new Step(now, Reply.of(502, "TLS is not configured on this server."));
         if (secure != null) return new Step(now, Reply.of(503, "Already using TLS."));
-        if (!mechanism.equals("TLS") && !mechanism.equals("SSL") && !mechanism.equals("TLS-C") && !mechanism.equals("TLS-P"))
+        if (!List.of("TLS", "SSL", "TLS-C", "TLS-P").contains(mechanism))
             return new Step(now, Reply.of(504, "AUTH TLS or AUTH SSL."));
         control.reply(234, "AUTH " + mechanism + " ok; start the TLS handshake.");
         handshake();
@@ -122,7 +127,8 @@ final class Access {
     /** The refusal of a PROT level, or null when it may be set. */
     Reply protRefused(char level, Login now) {
         if (secure == null) return Reply.of(503, "PROT needs AUTH TLS first.");
-        if (level == 'C' && dataMustBeProtected(now)) return Reply.of(534, "PROT C refused: data connections must be protected.");
+        if (level == 'C' && dataMustBeProtected(now))
+            return Reply.of(534, "PROT C refused: data connections must be protected.");
         return null;
     }
 

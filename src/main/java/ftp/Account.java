@@ -10,7 +10,9 @@ import java.nio.file.Path;
  */
 record Account(String name, String password, Path home, boolean write, boolean tlsRequired,
                long rateDownload, long rateUpload, long quota) {
-    Account(String name, String password, Path home, boolean write) { this(name, password, home, write, false, 0, 0, 0); }
+    Account(String name, String password, Path home, boolean write) {
+        this(name, password, home, write, false, 0, 0, 0);
+    }
 
     /** Anonymous: any password opens it, and what was given is only an id (xferlog's user field). */
     boolean anonymous() { return password == null; }

@@ -33,8 +33,8 @@ final class Accounts {
         /** The account a USER name would log in as, or null. */
         Account find(String name) {
             Account a = named.get(name);
-            if (a == null && anonymous != null && ANONYMOUS_NAMES.contains(name.toLowerCase(Locale.ROOT))) return anonymous;
-            return a;
+            boolean anonymousName = ANONYMOUS_NAMES.contains(name.toLowerCase(Locale.ROOT));
+            return a == null && anonymous != null && anonymousName ? anonymous : a;
         }
     }
 
@@ -116,7 +116,8 @@ final class Accounts {
         byte[] salt = new byte[16];
         new SecureRandom().nextBytes(salt);
         var b64 = Base64.getEncoder().withoutPadding();
-        return PREFIX + ":" + ITERATIONS + ":" + b64.encodeToString(salt) + ":" + b64.encodeToString(pbkdf2(password, salt, ITERATIONS));
+        return PREFIX + ":" + ITERATIONS + ":" + b64.encodeToString(salt) + ":"
+            + b64.encodeToString(pbkdf2(password, salt, ITERATIONS));
     }
 
     static boolean isHash(String s) { return s.startsWith(PREFIX + ":") && s.split(":").length == 4; }

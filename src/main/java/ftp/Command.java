@@ -2,7 +2,6 @@ package ftp;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -139,8 +138,8 @@ sealed interface Command {
         verb("MFMT YYYYMMDDHHMMSS path", "MFMT", Offered.ALWAYS, Command::mfmt),
         verb("SITE HELP|CHMOD mode path", Command::site),
         verb("TYPE A|I|L 8", Command::type),
-        verb("MODE S", a -> choice(a, "MODE S, B or C", "S", new Mode(), "BC", new Refused(504, "Only MODE S is supported."))),
-        verb("STRU F", a -> choice(a, "STRU F, R or P", "F", new Stru(), "RP", new Refused(504, "Only STRU F is supported."))),
+        verb("MODE S", a -> choice(a, "S", new Mode(), "BC", "MODE S, B or C")),
+        verb("STRU F", a -> choice(a, "F", new Stru(), "RP", "STRU F, R or P")),
         verb("ALLO size", a -> new Allo()),
         verb("REST offset", "REST STREAM", Offered.ALWAYS, a -> new Rest(number(a))),
         verb("PASV", a -> new Pasv()),
@@ -158,7 +157,7 @@ sealed interface Command {
         verb("ABOR", a -> new Abor()),
         verb("NOOP", a -> new Noop()),
         verb("SYST", a -> new Syst()),
-        verb("STAT [path]", a -> withoutOptions(a) instanceof String p ? new StatPath(p) : new Stat()),  // lftp: "STAT -a dir"
+        verb("STAT [path]", a -> withoutOptions(a) instanceof String p ? new StatPath(p) : new Stat()),  // "-a dir"
         verb("HELP [verb]", a -> new Help(a.isBlank() ? null : upper(a))),
         verb("FEAT", a -> new Feat()),
         verb("OPTS UTF8 ON|OFF / MLST facts", "UTF8", Offered.WITH_UTF8_NAMES, a -> opts(need(a).trim())));
@@ -166,7 +165,9 @@ sealed interface Command {
     /** The verbs by name, aliases included. */
     Map<String, Verb> BY_NAME = VERBS.stream().collect(Collectors.toUnmodifiableMap(Verb::name, v -> v));
 
-    private static Verb verb(String syntax, Function<String, Command> parser) { return new Verb(syntax, null, null, parser); }
+    private static Verb verb(String syntax, Function<String, Command> parser) {
+        return new Verb(syntax, null, null, parser);
+    }
 
     private static Verb verb(String syntax, String feature, Offered offered, Function<String, Command> parser) {
         return new Verb(syntax, feature, offered, parser);
@@ -176,7 +177,8 @@ sealed interface Command {
     static Reply help(String verb) {
         if (verb == null) {
             StringBuilder b = new StringBuilder("The following commands are recognized:");
-            for (int i = 0; i < VERBS.size(); i++) b.append(i % 10 == 0 ? "\n " : " ").append(String.format("%-5s", VERBS.get(i).name()));
+            for (int i = 0; i < VERBS.size(); i++)
+                b.append(i % 10 == 0 ? "\n " : " ").append(String.format("%-5s", VERBS.get(i).name()));
             return Reply.of(214, b.append("\nHelp OK.").toString());
         }
         Verb v = BY_NAME.get(verb);
@@ -193,7 +195,8 @@ sealed interface Command {
             if (v.feature() == null || !offered.test(v.offered())) continue;
             b.append("\n ").append(v.feature());
             if (v.feature().equals("MLST"))
-                b.append(' ').append(Listing.FACTS.stream().map(f -> f + (facts.contains(f) ? "*;" : ";")).collect(Collectors.joining()));
+                b.append(' ').append(Listing.FACTS.stream().map(f -> f + (facts.contains(f) ? "*;" : ";"))
+                    .collect(Collectors.joining()));
         }
         return Reply.of(211, b.append("\nEnd.").toString());
     }
@@ -241,11 +244,12 @@ sealed interface Command {
 
     private static String upper(String s) { return s.trim().toUpperCase(Locale.ROOT); }
 
-    /** MODE and STRU: the one supported letter, a refusal for the other known ones, else malformed. */
-    private static Command choice(String arg, String syntax, String ok, Command yes, String known, Command no) {
+    /** MODE and STRU: the one supported letter, 504 for the other known ones, else malformed. */
+    private static Command choice(String arg, String ok, Command yes, String others, String syntax) {
         String s = upper(need(arg));
         if (s.equals(ok)) return yes;
-        if (s.length() == 1 && known.contains(s)) return no;
+        if (s.length() == 1 && others.contains(s))
+            return new Refused(504, "Only " + syntax.substring(0, 6) + " is supported.");
         throw new IllegalArgumentException(syntax);
     }
 
@@ -262,8 +266,10 @@ sealed interface Command {
         String[] p = need(arg).trim().toUpperCase(Locale.ROOT).split(" +");
         return switch (p[0]) {
             case "I" -> new Type(false);
-            case "L" -> p.length == 2 && p[1].equals("8") ? new Type(false) : new Refused(504, "Only TYPE L 8 is supported.");
-            case "A" -> p.length == 1 || p[1].equals("N") ? new Type(true) : new Refused(504, "Only TYPE A N is supported.");
+            case "L" -> p.length == 2 && p[1].equals("8") ? new Type(false)
+                                                            : new Refused(504, "Only TYPE L 8 is supported.");
+            case "A" -> p.length == 1 || p[1].equals("N") ? new Type(true)
+                                                            : new Refused(504, "Only TYPE A N is supported.");
             case "E" -> new Refused(504, "TYPE E is not supported.");
             default -> throw new IllegalArgumentException("TYPE A or I");
         };
@@ -345,11 +351,11 @@ sealed interface Command {
         int[] n = new int[6];
         for (int i = 0; i < 6; i++) {
             String s = p[i].trim();
-            if (s.isEmpty() || s.length() > 3 || !s.chars().allMatch(Character::isDigit) || (n[i] = Integer.parseInt(s)) > 255)
+            if (!s.matches("[0-9]{1,3}") || (n[i] = Integer.parseInt(s)) > 255)
                 throw new IllegalArgumentException("PORT numbers are 0-255");
             if (i < 4) ip[i] = (byte) n[i];
         }
-        return new InetSocketAddress(address(ip), n[4] * 256 + n[5]);
+        return new InetSocketAddress(Addresses.of(ip), n[4] * 256 + n[5]);
     }
 
     /** EPRT |proto|address|port| (RFC 2428 §2): any delimiter, literal addresses only. */
@@ -359,37 +365,11 @@ sealed interface Command {
             throw new IllegalArgumentException("EPRT |proto|address|port|");
         String[] p = arg.substring(1, arg.length() - 1).split(Pattern.quote(String.valueOf(d)), -1);
         if (p.length != 3) throw new IllegalArgumentException("EPRT |proto|address|port|");
-        if (!p[0].equals("1") && !p[0].equals("2")) return new Refused(522, "Network protocol not supported, use (1,2)");
-        if (!p[2].matches("[0-9]{1,5}") || Integer.parseInt(p[2]) > 65535) throw new IllegalArgumentException("bad port");
-        InetAddress a = literal(p[1], p[0].equals("1"));
+        if (!p[0].equals("1") && !p[0].equals("2"))
+            return new Refused(522, "Network protocol not supported, use (1,2)");
+        if (!p[2].matches("[0-9]{1,5}") || Integer.parseInt(p[2]) > 65535)
+            throw new IllegalArgumentException("bad port");
+        InetAddress a = Addresses.literal(p[1], p[0].equals("1"));
         return new Port(new InetSocketAddress(a, Integer.parseInt(p[2])), true);
-    }
-
-    private static InetAddress literal(String s, boolean v4) {
-        if (v4) {
-            String[] p = s.split("\\.", -1);
-            byte[] ip = new byte[4];
-            if (p.length != 4) throw new IllegalArgumentException("bad IPv4 address");
-            for (int i = 0; i < 4; i++) {
-                if (!p[i].matches("[0-9]{1,3}") || Integer.parseInt(p[i]) > 255)
-                    throw new IllegalArgumentException("bad IPv4 address");
-                ip[i] = (byte) Integer.parseInt(p[i]);
-            }
-            return address(ip);
-        }
-        if (!s.matches("[0-9A-Fa-f:][0-9A-Fa-f:.]{1,44}") || !s.contains(":")) throw new IllegalArgumentException("bad IPv6 address");
-        try {
-            return InetAddress.getByName(s);   // starts with a hex digit or ':' and holds ':': parsed as a literal, never looked up
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("bad IPv6 address");
-        }
-    }
-
-    private static InetAddress address(byte[] ip) {
-        try {
-            return InetAddress.getByAddress(ip);
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("bad address");
-        }
     }
 }

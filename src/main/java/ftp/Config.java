@@ -59,7 +59,8 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
         LOGIN_BAN_SECONDS("login.ban.seconds", "600"),
         MAX_UPLOAD_SIZE("max.upload.size", "0"), RATE_DOWNLOAD("rate.download", "0"), RATE_UPLOAD("rate.upload", "0"),
         SHUTDOWN_GRACE("shutdown.grace", "30"),
-        ANONYMOUS("anonymous", "false"), ANONYMOUS_HOME("anonymous.home", "."), ANONYMOUS_WRITE("anonymous.write", "false"),
+        ANONYMOUS("anonymous", "false"), ANONYMOUS_HOME("anonymous.home", "."),
+        ANONYMOUS_WRITE("anonymous.write", "false"),
         TLS_CERTIFICATE("tls.certificate", ""), TLS_KEY("tls.key", ""), TLS_KEY_PASSWORD("tls.key.password", "", true),
         TLS_PROTOCOLS("tls.protocols", "TLSv1.2,TLSv1.3"), TLS_REQUIRED("tls.required", "false"),
         TLS_IMPLICIT_PORT("tls.implicit.port", ""), TLS_REQUIRE_SESSION_REUSE("tls.require.session.reuse", "false");
@@ -125,7 +126,8 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
             Matcher m = USER.matcher(key);
             UserKey u = m.matches() ? Arrays.stream(UserKey.values()).filter(k -> k.name.equals(m.group(2))).findFirst()
                 .orElse(null) : null;
-            if (u != null) userKeys.computeIfAbsent(m.group(1), k -> new LinkedHashMap<>()).put(u, p.getProperty(key).strip());
+            if (u != null)
+                userKeys.computeIfAbsent(m.group(1), k -> new LinkedHashMap<>()).put(u, p.getProperty(key).strip());
             else if (Arrays.stream(Key.values()).noneMatch(k -> k.name.equals(key)))
                 throw new Bad(key, "unknown key (see README.md for the list)");
         }
@@ -135,8 +137,10 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
             throw new Bad(Key.TLS_CERTIFICATE.name, "needed by tls.required and tls.implicit.port");
         int[] range = v.range(Key.PASSIVE_PORTS);
         return new Config(
-            new Listen(v.address(Key.ADDRESS), v.integer(Key.PORT, 0, 65535), v.integer(Key.TLS_IMPLICIT_PORT, 0, 65535)),
-            new Limits(v.integer(Key.MAX_CONNECTIONS, 1, 1_000_000), v.integer(Key.MAX_CONNECTIONS_PER_IP, 1, 1_000_000),
+            new Listen(v.address(Key.ADDRESS), v.integer(Key.PORT, 0, 65535),
+                v.integer(Key.TLS_IMPLICIT_PORT, 0, 65535)),
+            new Limits(v.integer(Key.MAX_CONNECTIONS, 1, 1_000_000),
+                v.integer(Key.MAX_CONNECTIONS_PER_IP, 1, 1_000_000),
                 v.seconds(Key.IDLE_TIMEOUT), v.seconds(Key.LOGIN_TIMEOUT), v.seconds(Key.DATA_TIMEOUT),
                 v.size(Key.MAX_UPLOAD_SIZE.name, v.text(Key.MAX_UPLOAD_SIZE)), v.seconds(Key.SHUTDOWN_GRACE)),
             new Logins(v.seconds(Key.LOGIN_FAILURE_DELAY), v.integer(Key.LOGIN_MAX_FAILURES, 1, 1_000_000),
@@ -145,13 +149,16 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
             new Logs(v.output(Key.LOG_FILE), v.output(Key.TRANSFER_LOG)),
             new Ftps(cert, key, v.text(Key.TLS_KEY_PASSWORD), v.protocols(Key.TLS_PROTOCOLS), tlsRequired,
                 v.bool(Key.TLS_REQUIRE_SESSION_REUSE)),
-            new Rates(v.rate(Key.RATE_DOWNLOAD.name, v.text(Key.RATE_DOWNLOAD)), v.rate(Key.RATE_UPLOAD.name, v.text(Key.RATE_UPLOAD))),
-            new Accounts.Users(v.bool(Key.ANONYMOUS) ? new Account("anonymous", null, v.directory(Key.ANONYMOUS_HOME.name,
-                v.text(Key.ANONYMOUS_HOME)), v.bool(Key.ANONYMOUS_WRITE)) : null, users(v, userKeys, tlsRequired)),
+            new Rates(v.rate(Key.RATE_DOWNLOAD.name, v.text(Key.RATE_DOWNLOAD)),
+                v.rate(Key.RATE_UPLOAD.name, v.text(Key.RATE_UPLOAD))),
+            new Accounts.Users(v.bool(Key.ANONYMOUS) ? new Account("anonymous", null,
+                v.directory(Key.ANONYMOUS_HOME.name, v.text(Key.ANONYMOUS_HOME)), v.bool(Key.ANONYMOUS_WRITE)) : null,
+                users(v, userKeys, tlsRequired)),
             source, Collections.unmodifiableMap(v.effective));
     }
 
-    private static Map<String, Account> users(Values v, Map<String, Map<UserKey, String>> keys, boolean tlsRequired) throws Bad {
+    private static Map<String, Account> users(Values v, Map<String, Map<UserKey, String>> keys, boolean tlsRequired)
+            throws Bad {
         Map<String, Account> users = new LinkedHashMap<>();
         for (var e : keys.entrySet()) {
             String name = e.getKey();
@@ -178,7 +185,7 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
         return Map.copyOf(users);
     }
 
-    /** Typed reads of single keys; each failure names its key; each value read is kept, as shown, in {@code effective}. */
+    /** Typed reads of single keys; each failure names its key; each value is kept, as shown, in {@code effective}. */
     private record Values(Properties p, Map<String, String> effective) {
         Values(Properties p) { this(p, new LinkedHashMap<>()); }
 
@@ -191,7 +198,7 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
         }
 
         private String shown(String key, Object value) {
-            if (!effective.containsKey(key) || !effective.get(key).equals("********")) effective.put(key, String.valueOf(value));
+            if (!"********".equals(effective.get(key))) effective.put(key, String.valueOf(value));
             return key;
         }
 
@@ -262,7 +269,8 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
             Matcher m = Pattern.compile("([0-9]{1,5})\\s*-\\s*([0-9]{1,5})").matcher(s);
             if (!m.matches()) throw new Bad(k.name, "must be a range like 50000-50100, not '" + s + "'");
             int lo = Integer.parseInt(m.group(1)), hi = Integer.parseInt(m.group(2));
-            if (lo < 1024 || hi > 65535 || lo > hi) throw new Bad(k.name, "must lie within 1024-65535, low to high, not " + s);
+            if (lo < 1024 || hi > 65535 || lo > hi)
+                throw new Bad(k.name, "must lie within 1024-65535, low to high, not " + s);
             return new int[] {lo, hi};
         }
 
@@ -295,10 +303,12 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
             return f;
         }
 
-        /** Names only; which of them this JDK offers is checked when TLS is set up (asking JSSE costs start-up time). */
+        /** Names only; which of them this JDK offers is checked when TLS is set up (asking JSSE costs start-up). */
         List<String> protocols(Key k) throws Bad {
             List<String> l = Arrays.stream(text(k).split("[,\\s]+")).filter(x -> !x.isEmpty()).toList();
-            for (String x : l) if (!KNOWN_PROTOCOLS.contains(x)) throw new Bad(k.name, "unknown protocol " + x + "; known: " + KNOWN_PROTOCOLS);
+            for (String x : l)
+                if (!KNOWN_PROTOCOLS.contains(x))
+                    throw new Bad(k.name, "unknown protocol " + x + "; known: " + KNOWN_PROTOCOLS);
             return l;
         }
 
@@ -323,11 +333,11 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
     static final long SIZE_ASCII_MAX = 16 << 20;
     /** Addresses whose failed logins are remembered for bans; the oldest are forgotten first. */
     static final int TRACKED_ADDRESSES = 10_000;
-    /** A reply write stuck for longer than this (or data.timeout, if longer) ends the session: the client stopped reading. */
+    /** A reply stuck for longer than this (or data.timeout, if longer) ends the session: the client stopped reading. */
     static final Duration WRITE_STALL = Duration.ofSeconds(10);
     /** How long a session's end waits for its aborted transfer to log its result. */
     static final Duration TRANSFER_END_WAIT = Duration.ofSeconds(2);
-    /** Closing on a client that still sends: read and drop at most this long and this much first (a lingering close). */
+    /** Closing on a client that still sends: first read and drop at most this long and this much (lingering). */
     static final Duration LINGER = Duration.ofSeconds(2);
     static final long LINGER_BYTES = 1 << 20;
     /** Protocol names tls.protocols may list. */

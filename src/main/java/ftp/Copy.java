@@ -47,7 +47,8 @@ final class Copy {
             try {
                 boolean first = true;
                 while (pos < size) {
-                    long n = first ? 0 : file.transferTo(pos, Math.min(meter.limited() ? meter.step() : CHUNK, size - pos), out);
+                    long chunk = Math.min(meter.limited() ? meter.step() : CHUNK, size - pos);
+                    long n = first ? 0 : file.transferTo(pos, chunk, out);
                     if (n <= 0) n = writeChunk(file, pos, out, wait, meter.step());   // no room: park in a write
                     first = false;
                     if (n <= 0) throw shrank();                                          // another session rewrote it
@@ -87,10 +88,11 @@ final class Copy {
      * Socket → file at its current position, at most {@code limit} bytes written in all (0: no
      * limit); TYPE A turns CRLF into LF. Returns the bytes written.
      */
-    static long receive(DataChannel.Conn conn, FileChannel file, boolean ascii, long limit, Meter meter) throws IOException {
+    static long receive(DataChannel.Conn conn, FileChannel file, boolean ascii, long limit, Meter meter)
+            throws IOException {
         SocketChannel in = conn.channel();
         boolean stream = ascii || in == null;
-        // 1 MiB per binary upload: each file write from a virtual thread costs a scheduler hand-off, so fewer, larger ones
+        // 1 MiB per binary upload: each file write from a virtual thread costs a scheduler hand-off: fewer, larger
         ByteBuffer buf = stream ? ByteBuffer.allocate(BUFFER) : UPLOADS.borrow();
         try {
             return stream ? receiveStream(conn.socket().getInputStream(), file, ascii, limit, meter, buf)
@@ -142,7 +144,8 @@ final class Copy {
 
     private static long writeAll(FileChannel file, ByteBuffer buf, long written, long limit) throws IOException {
         int n = buf.remaining();
-        if (limit > 0 && written + n > limit) throw new Reply.Failure(552, "Upload exceeds the size limit or quota; aborted.", null);
+        if (limit > 0 && written + n > limit)
+            throw new Reply.Failure(552, "Upload exceeds the size limit or quota; aborted.", null);
         try {
             while (buf.hasRemaining()) file.write(buf);
         } catch (IOException e) {
@@ -159,7 +162,8 @@ final class Copy {
         }
     }
 
-    private static long writeChunk(FileChannel file, long pos, SocketChannel out, ByteBuffer b, int step) throws IOException {
+    private static long writeChunk(FileChannel file, long pos, SocketChannel out, ByteBuffer b, int step)
+            throws IOException {
         long left = file.size() - pos;
         if (left <= 0) return -1;
         b.clear().limit((int) Math.min(Math.min(b.capacity(), step), left));   // small: just enough to wait for room
@@ -170,7 +174,9 @@ final class Copy {
         return n;
     }
 
-    private static Reply.Failure shrank() { return new Reply.Failure(451, "The file shrank during the transfer; aborted.", null); }
+    private static Reply.Failure shrank() {
+        return new Reply.Failure(451, "The file shrank during the transfer; aborted.", null);
+    }
 
     /**
      * Reused direct buffers: allocating one per transfer costs zeroed memory and, as direct memory

@@ -9,7 +9,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.StandardSocketOptions;
-import java.net.UnknownHostException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
@@ -45,7 +44,7 @@ final class DataChannel {
     DataChannel(Config.Passive config, Duration timeout, InetAddress peer, InetAddress local, Log log) {
         this.config = config;
         this.timeout = timeout;
-        this.peer = unmap(peer);
+        this.peer = Addresses.unmap(peer);
         this.local = local;
         this.log = log;
     }
@@ -65,7 +64,7 @@ final class DataChannel {
 
     /** EPSV (RFC 2428 §3): only the port is announced; the client reuses the control connection's address. */
     Reply epsv(int family) {
-        int ours = unmap(local) instanceof Inet6Address ? 2 : 1;
+        int ours = Addresses.unmap(local) instanceof Inet6Address ? 2 : 1;
         if (family != 0 && family != ours) return Reply.of(522, "Network protocol not supported, use (" + ours + ")");
         try {
             return Reply.of(229, "Entering Extended Passive Mode (|||" + passive() + "|)");
@@ -78,34 +77,18 @@ final class DataChannel {
     /** PORT and EPRT: RFC 2577 §3, a data connection only to the client itself, on an unprivileged port. */
     Reply port(InetSocketAddress target, boolean extended) {
         String verb = extended ? "EPRT" : "PORT";
-        InetAddress to = unmap(target.getAddress());
-        if (extended && (to instanceof Inet6Address) != (peer instanceof Inet6Address))
-            return Reply.of(522, "Network protocol not supported, use (" + (peer instanceof Inet6Address ? 2 : 1) + ")");
+        InetAddress to = Addresses.unmap(target.getAddress());
+        int family = peer instanceof Inet6Address ? 2 : 1;
+        if (extended && (to instanceof Inet6Address ? 2 : 1) != family)
+            return Reply.of(522, "Network protocol not supported, use (" + family + ")");
         if (!to.equals(peer)) {
-            log.warn(verb + " to " + Log.address(to) + " refused (FTP bounce)");
+            log.warn(verb + " to " + Addresses.text(to) + " refused (FTP bounce)");
             return Reply.of(501, verb + " refused: the address must be your own.");
         }
         if (target.getPort() < 1024) return Reply.of(501, verb + " refused: port below 1024.");
         close();
         this.target = new InetSocketAddress(to, target.getPort());
         return Reply.of(200, verb + " command successful.");
-    }
-
-    /** IPv4-mapped IPv6 (::ffff:a.b.c.d) as plain IPv4, so addresses compare equal. */
-    static InetAddress unmap(InetAddress a) {
-        if (a instanceof Inet6Address) {
-            byte[] b = a.getAddress();
-            boolean mapped = b[10] == (byte) 0xff && b[11] == (byte) 0xff;
-            for (int i = 0; i < 10 && mapped; i++) mapped = b[i] == 0;
-            if (mapped) {
-                try {
-                    return InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]});
-                } catch (UnknownHostException e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-        }
-        return a;
     }
 
     /** Opens a passive listener on a random free port of passive.ports; replaces any earlier state. */
@@ -145,7 +128,7 @@ final class DataChannel {
 
     /** The address PASV announces: passive.address (looked up now, for dynamic DNS), else ours. */
     private Inet4Address announced() throws IOException {
-        InetAddress a = config.address().isEmpty() ? unmap(local) : InetAddress.getByName(config.address());
+        InetAddress a = config.address().isEmpty() ? Addresses.unmap(local) : InetAddress.getByName(config.address());
         if (a instanceof Inet4Address v4) return v4;
         throw new IOException("PASV needs an IPv4 address; use EPSV");
     }
@@ -182,10 +165,10 @@ final class DataChannel {
             try (l) {
                 while (true) {
                     SocketChannel c = l.accept();
-                    InetAddress from = unmap(((InetSocketAddress) c.getRemoteAddress()).getAddress());
+                    InetAddress from = Addresses.unmap(((InetSocketAddress) c.getRemoteAddress()).getAddress());
                     if (from.equals(peer)) return tune(c);
-                    log.warn("data connection from " + Log.address(from) + " refused: the control connection is from "
-                        + Log.address(peer));
+                    log.warn("data connection from " + Addresses.text(from)
+                        + " refused: the control connection is from " + Addresses.text(peer));
                     c.close();
                 }
             }

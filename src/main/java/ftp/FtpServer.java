@@ -69,14 +69,15 @@ final class FtpServer implements AutoCloseable {
         if (services.tls() != null && config.listen().implicitTlsPort() >= 0) {
             implicitListener = ServerSocketChannel.open();
             implicitListener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            implicitListener.bind(new InetSocketAddress(config.listen().address(), config.listen().implicitTlsPort()), 1024);
+            Config.Listen at = config.listen();
+            implicitListener.bind(new InetSocketAddress(at.address(), at.implicitTlsPort()), 1024);
             Thread.ofPlatform().name("ftp-accept-tls").start(() -> acceptLoop(implicitListener, true));
             Log.SERVER.info("implicit FTPS on port " + implicitPort());
         }
         Thread.ofPlatform().name("ftp-accept").start(() -> acceptLoop(listener, false));
         // A platform thread: it must run even if every carrier of the virtual threads were stuck.
         Thread.ofPlatform().daemon().name("ftp-watchdog").start(this::watchLoop);
-        Log.SERVER.info("listening on " + Log.address(address()) + " port " + port()
+        Log.SERVER.info("listening on " + Addresses.text(address()) + " port " + port()
             + (services.tls() == null ? "" : " (explicit FTPS: AUTH TLS)"));
         return this;
     }
@@ -124,7 +125,7 @@ final class FtpServer implements AutoCloseable {
     private void admit(SocketChannel ch, boolean implicitTls) {
         InetAddress ip;
         try {
-            ip = DataChannel.unmap(((InetSocketAddress) ch.getRemoteAddress()).getAddress());
+            ip = Addresses.unmap(((InetSocketAddress) ch.getRemoteAddress()).getAddress());
         } catch (IOException e) {
             close(ch);
             return;
@@ -134,7 +135,8 @@ final class FtpServer implements AutoCloseable {
         if (refusal != null) {
             Log.client(ip).info("refused: " + refusal);
             try {
-                ch.write(ByteBuffer.wrap(("421 " + refusal + "\r\n").getBytes(StandardCharsets.US_ASCII)));  // fits any empty send buffer
+                // fits any empty send buffer
+                ch.write(ByteBuffer.wrap(("421 " + refusal + "\r\n").getBytes(StandardCharsets.US_ASCII)));
             } catch (IOException ignored) {
                 // closing anyway
             }
@@ -142,8 +144,9 @@ final class FtpServer implements AutoCloseable {
             return;
         }
         try {
-            if (!implicitTls) ch.write(ByteBuffer.wrap(BANNER));     // at once: the client needn't wait for a thread to start
-            Session s = new Session(services, new ControlChannel(ch.socket()), ids.incrementAndGet(), ip, implicitTls, this::ended);
+            if (!implicitTls) ch.write(ByteBuffer.wrap(BANNER));     // at once: no waiting for a thread to start
+            Session s = new Session(services, new ControlChannel(ch.socket()), ids.incrementAndGet(), ip, implicitTls,
+                this::ended);
             sessions.add(s);
             Thread.ofVirtual().start(s);
         } catch (IOException | RuntimeException | OutOfMemoryError e) {
@@ -154,7 +157,7 @@ final class FtpServer implements AutoCloseable {
     }
 
     private void watchLoop() {
-        while (stopped.getCount() > 0) {                  // through the grace period too: stalled writers still get closed
+        while (stopped.getCount() > 0) {                  // through the grace period too: stalled writers get closed
             sleep(1000);
             long now = System.nanoTime();
             for (Session s : sessions) s.watch(now);

@@ -20,7 +20,9 @@ final class Guard {
     private final ConcurrentHashMap<InetAddress, AtomicInteger> perAddress = new ConcurrentHashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<InetAddress, long[]> failures = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override protected boolean removeEldestEntry(Map.Entry<InetAddress, long[]> e) { return size() > Config.TRACKED_ADDRESSES; }
+        @Override protected boolean removeEldestEntry(Map.Entry<InetAddress, long[]> e) {
+            return size() > Config.TRACKED_ADDRESSES;
+        }
     };
 
     Guard(Config config) {

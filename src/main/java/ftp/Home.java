@@ -98,7 +98,8 @@ final class Home {
         return attempt("DELE " + arg, () -> {
             String v = resolve(arg);
             if (jail.own(v).isDirectory()) return Reply.of(550, "Is a directory; use RMD.");
-            try (var c = claims.claim(jail.real(v))) {
+            Claims.Claim claim = claims.claim(jail.real(v));
+            try (claim) {
                 jail.delete(v);
             }
             log.info("DELE " + v + ": deleted");
@@ -126,11 +127,16 @@ final class Home {
         return attempt("RNFR " + from + " RNTO " + arg, () -> {
             String to = resolve(arg);
             Path realFrom = jail.real(from), realTo = jail.real(to);
-            try (var a = claims.claim(realFrom); var b = realTo.equals(realFrom) ? null : claims.claim(realTo)) {
-                if (claims.busyBelow(realFrom)) throw new Claims.Busy(realFrom);   // a folder with an upload inside stays put
-                BasicFileAttributes target = jail.attributesOrNull(to);
-                if (target != null && target.isDirectory() && !jail.same(from, to)) throw new FileAlreadyExistsException(to);
+            Claims.Claim a = claims.claim(realFrom), b = null;
+            try (a) {
+                if (!realTo.equals(realFrom)) b = claims.claim(realTo);
+                if (claims.busyBelow(realFrom)) throw new Claims.Busy(realFrom);   // a folder with an upload in it
+                BasicFileAttributes target = jail.ownOrNull(to);
+                if (target != null && target.isDirectory() && !jail.same(from, to))
+                    throw new FileAlreadyExistsException(to);
                 jail.move(from, to);
+            } finally {
+                if (b != null) b.close();
             }
             log.info("RNFR " + from + " RNTO " + to + ": renamed");
             return Reply.of(250, "Renamed.");
@@ -148,7 +154,8 @@ final class Home {
             BasicFileAttributes a = jail.attributes(v);
             if (!a.isRegularFile()) return Reply.of(550, "Not a plain file.");
             if (!ascii) return Reply.of(213, Long.toString(a.size()));
-            if (a.size() > Config.SIZE_ASCII_MAX) return Reply.of(550, "Too large to count in TYPE A; send TYPE I for SIZE.");
+            if (a.size() > Config.SIZE_ASCII_MAX)
+                return Reply.of(550, "Too large to count in TYPE A; send TYPE I for SIZE.");
             long n = 0;
             int prev = -1;
             try (var in = Channels.newInputStream(jail.open(v, StandardOpenOption.READ))) {
@@ -190,7 +197,8 @@ final class Home {
             Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
             PosixFilePermission[] all = PosixFilePermission.values();      // OWNER_READ … OTHERS_EXECUTE
             for (int i = 0; i < 9; i++) if ((mode & (0400 >> i)) != 0) perms.add(all[i]);
-            if (!jail.setPermissions(v, perms)) return Reply.of(504, "SITE CHMOD is not supported on this file system.");
+            if (!jail.setPermissions(v, perms))
+                return Reply.of(504, "SITE CHMOD is not supported on this file system.");
             log.info("SITE CHMOD " + Integer.toOctalString(mode) + " " + v + ": done");
             return Reply.of(200, "SITE CHMOD ok.");
         });

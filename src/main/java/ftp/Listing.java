@@ -22,9 +22,10 @@ import java.util.Set;
  */
 final class Listing {
     static final List<String> FACTS = List.of("type", "size", "modify", "perm", "unique");
-    private static final String[] MONTHS = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    private static final String[] MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(" ");
     private static final long SIX_MONTHS = 31_556_952 / 2;          // seconds: half a Gregorian year, as GNU ls
-    static final DateTimeFormatter MDTM = DateTimeFormatter.ofPattern("uuuuMMddHHmmss", Locale.ROOT).withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter MDTM = DateTimeFormatter.ofPattern("uuuuMMddHHmmss", Locale.ROOT)
+        .withZone(ZoneOffset.UTC);
 
     enum Form { LIST, NLST, MLSD }
 
@@ -35,8 +36,8 @@ final class Listing {
      * each. NLST names entries as the client named the directory ({@code asked}, null for none):
      * "NLST sub" gives "sub/a", so a client's multiple get can RETR each line as it is.
      */
-    static void write(PathJail jail, String virtual, Form form, boolean write, Set<String> facts, String asked, Writer out)
-            throws IOException {
+    static void write(PathJail jail, String virtual, Form form, boolean write, Set<String> facts, String asked,
+                      Writer out) throws IOException {
         BasicFileAttributes a = jail.attributes(virtual);
         Clock clock = new Clock();
         String shown = asked == null || asked.equals(".") ? null
@@ -88,7 +89,8 @@ final class Listing {
             if (Math.floorDiv(s, 60) != minute) {
                 minute = Math.floorDiv(s, 60);
                 LocalDateTime d = LocalDateTime.ofEpochSecond(s, 0, zone.getOffset(Instant.ofEpochSecond(s)));
-                StringBuilder b = two(new StringBuilder(12).append(MONTHS[d.getMonthValue() - 1]).append(' '), d.getDayOfMonth()).append(' ');
+                StringBuilder b = new StringBuilder(12).append(MONTHS[d.getMonthValue() - 1]).append(' ');
+                two(b, d.getDayOfMonth()).append(' ');
                 if (s > now - SIX_MONTHS && s < now + 86_400) two(two(b, d.getHour()).append(':'), d.getMinute());
                 else b.append(' ').append(d.getYear());
                 text = b.toString();
@@ -96,7 +98,9 @@ final class Listing {
             return text;
         }
 
-        private static StringBuilder two(StringBuilder b, int n) { return b.append((char) ('0' + n / 10)).append((char) ('0' + n % 10)); }
+        private static StringBuilder two(StringBuilder b, int n) {
+            return b.append((char) ('0' + n / 10)).append((char) ('0' + n % 10));
+        }
     }
 
     private static String permissions(Set<PosixFilePermission> s) {
@@ -119,7 +123,8 @@ final class Listing {
                 case "size" -> b.append("size=").append(a.size());
                 case "modify" -> b.append("modify=").append(mdtm(a.lastModifiedTime().toInstant()));
                 // §7.5.5: files r (RETR) w (STOR) a (APPE) d (DELE) f (RNFR); dirs e l (CWD, LIST) c m p d f
-                case "perm" -> b.append("perm=").append(a.isDirectory() ? "el" + (write ? "cmp" : "") + (write && !home ? "df" : "")
+                case "perm" -> b.append("perm=").append(a.isDirectory()
+                                                        ? "el" + (write ? "cmp" : "") + (write && !home ? "df" : "")
                                                                         : write ? "rwadf" : "r");
                 case "unique" -> b.append("unique=").append(unique(virtual, a));
                 default -> { continue; }
@@ -144,7 +149,8 @@ final class Listing {
         StringBuilder b = new StringBuilder(14);
         int y = d.getYear();
         b.append((char) ('0' + y / 1000)).append((char) ('0' + y / 100 % 10));
-        for (int n : new int[] {y % 100, d.getMonthValue(), d.getDayOfMonth(), d.getHour(), d.getMinute(), d.getSecond()}) Clock.two(b, n);
+        int[] rest = {y % 100, d.getMonthValue(), d.getDayOfMonth(), d.getHour(), d.getMinute(), d.getSecond()};
+        for (int n : rest) Clock.two(b, n);
         return b.toString();
     }
 }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.lang.System.Logger.Level;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,10 +36,10 @@ final class Log {
     }
 
     /** The log of one control connection. */
-    static Log session(int id, InetAddress client) { return new Log("#" + id + " " + address(client)); }
+    static Log session(int id, InetAddress client) { return new Log("#" + id + " " + Addresses.text(client)); }
 
     /** A refusal before any session exists (caps, bans, a bad PROXY header). */
-    static Log client(InetAddress client) { return new Log(address(client)); }
+    static Log client(InetAddress client) { return new Log(Addresses.text(client)); }
 
     /** The user logged in on this session from now on (null: nobody). */
     void user(String name) { prefix = "[" + who + (name == null ? "" : " " + escape(name)) + "] "; }
@@ -64,35 +63,6 @@ final class Log {
             } else if (b != null) b.append(c);
         }
         return b == null ? s : b.toString();
-    }
-
-    /** RFC 5952: IPv6 in its canonical text form (::1, 2001:db8::7), IPv4 as usual. */
-    static String address(InetAddress a) {
-        if (!(a instanceof Inet6Address v6)) return a.getHostAddress();
-        byte[] b = a.getAddress();
-        int[] g = new int[8];
-        for (int i = 0; i < 8; i++) g[i] = (b[2 * i] & 0xff) << 8 | b[2 * i + 1] & 0xff;
-        int best = -1, bestLen = 1;                                  // §4.2.2: a single 0 group is not shortened
-        for (int i = 0; i < 8; ) {
-            int j = i;
-            while (j < 8 && g[j] == 0) j++;
-            if (j - i > bestLen) {                                   // §4.2.3: the first of the longest runs
-                best = i;
-                bestLen = j - i;
-            }
-            i = j == i ? i + 1 : j;
-        }
-        StringBuilder s = new StringBuilder(40);
-        for (int i = 0; i < 8; i++) {
-            if (i == best) {
-                s.append(i == 0 ? "::" : ":");
-                i += bestLen - 1;
-                continue;
-            }
-            s.append(Integer.toHexString(g[i]));                    // §4.3: lower case, no leading zeros
-            if (i < 7) s.append(':');
-        }
-        return v6.getScopeId() != 0 ? s + "%" + v6.getScopeId() : s.toString();
     }
 
     /** One line per event to {@code file} (appended), or standard output when it is null. */

@@ -57,7 +57,7 @@ public final class Main {
         }
         if (o.check()) {
             try {
-                Tls.load(config.ftps());                          // a certificate that can't be used is a config error too
+                Tls.load(config.ftps());                          // an unusable certificate is a config error too
             } catch (Config.Bad e) {
                 System.err.println("ftp-server: config: " + e.getMessage());
                 return 2;
@@ -74,7 +74,9 @@ public final class Main {
         Log log = Log.SERVER;
         log.info("config: " + config.source());
         Account anonymous = config.users().anonymous();
-        if (anonymous != null) log.info("anonymous users get " + anonymous.home() + (anonymous.write() ? " (read-write)" : " (read-only)"));
+        if (anonymous != null)
+            log.info("anonymous users get " + anonymous.home()
+                + (anonymous.write() ? " (read-write)" : " (read-only)"));
         if (anonymous == null && config.users().named().isEmpty()) log.warn("no accounts: nobody can log in");
         if (!PathJail.UTF8_NAMES)
             log.warn("the locale's file-name encoding is " + System.getProperty("sun.jnu.encoding")
@@ -96,7 +98,8 @@ public final class Main {
             } else if (System.getenv("LISTEN_FDS") != null) {
                 // systemd's LISTEN_FDS hands sockets over from fd 3, which Java can only take as stdin
                 System.err.println("ftp-server: LISTEN_FDS is set but standard input is no listening socket: "
-                    + "use StandardInput=socket in the unit (as the shipped one does), or <&3 after systemd-socket-activate");
+                    + "use StandardInput=socket in the unit (as the shipped one does), "
+                    + "or <&3 after systemd-socket-activate");
                 return 2;
             } else {
                 server.start();
@@ -140,7 +143,8 @@ public final class Main {
                     return null;
                 }
                 case "--hash-password" -> {
-                    if (hashPassword() != 0) throw new IllegalArgumentException("--hash-password: no password on standard input");
+                    if (hashPassword() != 0)
+                        throw new IllegalArgumentException("--hash-password: no password on standard input");
                     return null;
                 }
                 case "-o" -> stdout = true;
@@ -149,13 +153,15 @@ public final class Main {
                 case "--root" -> overrides.setProperty(Config.Key.ANONYMOUS_HOME.name, value(args, ++i, a));
                 case "-p", "--port" -> {
                     String v = value(args, ++i, a);
-                    if (!v.matches("[0-9]{1,5}") || Integer.parseInt(v) > 65535) throw new IllegalArgumentException("bad port: " + v);
+                    if (!v.matches("[0-9]{1,5}") || Integer.parseInt(v) > 65535)
+                        throw new IllegalArgumentException("bad port: " + v);
                     overrides.setProperty(Config.Key.PORT.name, v);
                 }
                 default -> throw new IllegalArgumentException("unknown option: " + a);
             }
         }
-        if (config == null && Files.isRegularFile(Path.of("ftp.config.properties"))) config = Path.of("ftp.config.properties");
+        Path here = Path.of("ftp.config.properties");
+        if (config == null && Files.isRegularFile(here)) config = here;
         return new Options(config, overrides, stdout, check);
     }
 

@@ -92,7 +92,7 @@ final class PathJail {
         try {
             real = exists ? p.toRealPath() : parentOf(p, virtual).toRealPath().resolve(p.getFileName().toString());
         } catch (NoSuchFileException e) {
-            if (exists) throw new AccessDeniedException(virtual);    // a dangling link: writing through it would create its target
+            if (exists) throw new AccessDeniedException(virtual);    // a dangling link: a write would create its target
             throw e;                                                 // no such folder
         }
         if (!real.startsWith(realHome)) throw new AccessDeniedException(virtual);
@@ -131,6 +131,15 @@ final class PathJail {
     /** Attributes of the name itself: a link is a link. */
     BasicFileAttributes own(String virtual) throws IOException {
         return Files.readAttributes(name(virtual), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** The same, or null when nothing has that name. */
+    BasicFileAttributes ownOrNull(String virtual) throws IOException {
+        try {
+            return own(virtual);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
     }
 
     /** Opens the file {@code virtual} leads to, by its real path, never following a link there. */

@@ -39,7 +39,8 @@ final class Session implements Runnable {
     private Params params = Params.START;
     private boolean closing;
 
-    Session(Services services, ControlChannel control, int id, InetAddress client, boolean implicitTls, Consumer<Session> ended) {
+    Session(Services services, ControlChannel control, int id, InetAddress client, boolean implicitTls,
+            Consumer<Session> ended) {
         this.limits = services.config().limits();
         this.control = control;
         this.client = client;
@@ -47,10 +48,10 @@ final class Session implements Runnable {
         this.tlsOffered = services.tls() != null;
         this.ended = ended;
         this.log = Log.session(id, client);
-        this.data = new DataChannel(services.config().passive(), limits.data(), client, control.socket().getLocalAddress(), log);
+        this.data = new DataChannel(services.config().passive(), limits.data(), client,
+            control.socket().getLocalAddress(), log);
         this.access = new Access(services, control, log, client);
-        this.transfers = new Transfers(control, data, services.claims(), services.rates(), services.xferlog(), log, client,
-            limits.uploadSize(), this::transferEnded);
+        this.transfers = new Transfers(control, data, services, log, client, this::transferEnded);
     }
 
     InetAddress client() { return client; }
@@ -75,12 +76,12 @@ final class Session implements Runnable {
                 Reply r;
                 try {
                     r = dispatch(c);
-                } catch (RuntimeException e) {                  // a bug in one handler costs one command, not the session
+                } catch (RuntimeException e) {                  // a bug costs one command, not the session
                     log.error("command failed: " + c + ": " + e);
                     r = Reply.of(451, "Local error; command aborted.");
                 }
                 if (login instanceof LoggedIn in && !(c instanceof Rnfr)) in.home().forgetRename();
-                if (!(c instanceof Param)) params = params.withRest(0);   // RFC 3659 §5.3: REST, then (PASV, TYPE…) the transfer
+                if (!(c instanceof Param)) params = params.withRest(0);   // RFC 3659 §5.3: REST, (PASV), RETR
                 control.reply(r);
             }
         } catch (IOException e) {
@@ -105,14 +106,14 @@ final class Session implements Runnable {
             case Unknown u -> Reply.of(502, "Command not implemented: " + u.verb() + ".");
             case Refused r -> Reply.of(r.code(), r.why());
             // the gates, in order
-            case Command x when x.needsLogin() && !(login instanceof LoggedIn) -> Reply.of(530, "Please log in with USER and PASS.");
-            case Write w when !user().account().write() -> Reply.of(550, "Permission denied: this account is read-only.");
-            case NotOnHome n when user().home().isHome(n.path()) -> Reply.of(550, "The home directory itself can't be changed.");
-            case Credentials x when access.tlsRequired() && !access.secure() -> Reply.of(530, "TLS required: send AUTH TLS first.");
+            case Command x when x.needsLogin() && !(login instanceof LoggedIn) -> Reply.of(530, "Please log in first.");
+            case Write w when !user().account().write() -> Reply.of(550, "Permission denied: read-only account.");
+            case NotOnHome n when user().home().isHome(n.path()) -> Reply.of(550, "The home can't be changed.");
+            case Credentials x when access.tlsRequired() && !access.secure() -> Reply.of(530, "Send AUTH TLS first.");
             case Data d when access.dataMustBeProtected(login) && params.prot() != 'P' ->
                 Reply.of(521, "Data connections must be protected: send PROT P.");
             case Pasv p when params.epsvAll() -> Reply.of(501, "PASV not allowed after EPSV ALL.");      // RFC 2428 §4
-            case Port p when params.epsvAll() -> Reply.of(501, (p.extended() ? "EPRT" : "PORT") + " not allowed after EPSV ALL.");
+            case Port p when params.epsvAll() -> Reply.of(501, "PORT and EPRT not allowed after EPSV ALL.");
             // login and TLS
             case User u -> login(access.user(login, u.name()));
             case Pass p -> login(access.pass(login, p.password()));
@@ -149,8 +150,8 @@ final class Session implements Runnable {
             case Stru s -> Reply.of(200, "Structure set to F.");
             case Allo a -> Reply.of(202, "ALLO not needed.");
             // in TYPE A the offset would count file bytes, not those sent; an earlier REST doesn't survive either
-            case Rest r when params.ascii() && r.offset() > 0 -> set(params.withRest(0), 504, "REST works in TYPE I only; send TYPE I first.");
-            case Rest r -> set(params.withRest(r.offset()), 350, "Restarting at " + r.offset() + ". Send RETR, STOR or APPE.");
+            case Rest r when params.ascii() && r.offset() > 0 -> set(params.withRest(0), 504, "REST needs TYPE I.");
+            case Rest r -> set(params.withRest(r.offset()), 350, "Restarting at " + r.offset() + "; now RETR or STOR.");
             case Pasv p -> data.pasv();
             case Epsv e when e.all() -> set(params.withEpsvAll(), 200, "EPSV ALL ok.");
             case Epsv e -> data.epsv(e.family());
@@ -179,7 +180,7 @@ final class Session implements Runnable {
         return Reply.of(code, text);
     }
 
-    /** A login step: a logout resets the transfer parameters (PROT stays with the TLS connection) and the data connection. */
+    /** A login step; a logout resets the transfer parameters (PROT stays with TLS) and the data connection. */
     private Reply login(Access.Step s) {
         if (login instanceof LoggedIn && !(s.login() instanceof LoggedIn)) {
             params = Params.START.withProt(params.prot());
@@ -201,7 +202,7 @@ final class Session implements Runnable {
     private Reply status() {
         Reply progress = transfers.progress();
         if (progress != null) return progress;
-        return Reply.of(211, "FTP server status:\n Connected from " + Log.address(client)
+        return Reply.of(211, "FTP server status:\n Connected from " + Addresses.text(client)
             + "\n " + (login instanceof LoggedIn in ? "Logged in as " + in.account().name() : "Not logged in")
             + "\n TYPE: " + (params.ascii() ? "ASCII" : "BINARY") + "; STRUcture: File; transfer MODE: Stream"
             + "\n Control connection: " + access.protection()
@@ -229,7 +230,7 @@ final class Session implements Runnable {
 
     // ---- deadlines and stop ----
 
-    /** The next silence limit: login.timeout until logged in (from the connect or the last logout), then idle.timeout. */
+    /** The next silence limit: login.timeout until logged in (from the connect or last logout), then idle.timeout. */
     private void arm() {
         long now = System.nanoTime(), idle = limits.idle().toNanos(), loginLimit = limits.login().toNanos();
         long d = idle > 0 ? now + idle : NEVER;
@@ -286,7 +287,7 @@ final class Session implements Runnable {
         control.abort();
     }
 
-    /** A 421, then the close, on a thread of their own: the watchdog and the stopping thread never wait on one client. */
+    /** A 421, then the close, on a thread of their own: the watchdog and the stop never wait on one client. */
     private void sayAndClose(String text) {
         Thread.startVirtualThread(() -> {
             try {

@@ -11,6 +11,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
+import java.security.UnrecoverableKeyException;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.spec.PKCS8EncodedKeySpec;
@@ -55,7 +56,8 @@ final class Tls {
             SSLSocket s = tls.wrap(plain, context);
             if (tls.config.requireSessionReuse() && !resumes(s.getSession(), control)) {
                 s.close();
-                throw new Reply.Failure(522, "Data connection refused: it must resume the control connection's TLS session.", null);
+                throw new Reply.Failure(522, "Data connection refused: it must resume the control connection's "
+                    + "TLS session.", null);
             }
             return s;
         }
@@ -86,7 +88,8 @@ final class Tls {
     static boolean resumes(SSLSession data, SSLSession control) {
         if (Arrays.equals(data.getId(), control.getId())) return true;
         return data.getProtocol().equals("TLSv1.3") && control.getProtocol().equals("TLSv1.3")
-            && data.getCreationTime() == control.getCreationTime() && data.getCipherSuite().equals(control.getCipherSuite());
+            && data.getCreationTime() == control.getCreationTime()
+            && data.getCipherSuite().equals(control.getCipherSuite());
     }
 
     /** The context for a new control connection: the newest pair (renewed files are picked up here). */
@@ -170,7 +173,9 @@ final class Tls {
             ctx.init(kmf.getKeyManagers(), null, null);
             return ctx;
         } catch (IOException e) {
-            if (e.getCause() instanceof java.security.UnrecoverableKeyException || String.valueOf(e.getMessage()).contains("password"))
+            boolean password = e.getCause() instanceof UnrecoverableKeyException
+                || String.valueOf(e.getMessage()).contains("password");
+            if (password)
                 throw new Config.Bad("tls.key.password", "does not open " + c.certificate() + ": " + e.getMessage());
             throw new Config.Bad("tls.certificate", "cannot read " + c.certificate()
                 + (c.key() == null ? "" : " / " + c.key()) + ": " + e.getMessage());
@@ -238,7 +243,8 @@ final class Tls {
                     byte[] alg = Der.seq(Der.oid(new byte[] {42, -122, 72, -50, 61, 2, 1}), curve);
                     return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Der.pkcs8(alg, der)));
                 }
-                case "ENCRYPTED PRIVATE KEY" -> throw new Config.Bad("tls.key", "encrypted PEM keys are not supported; use PKCS#12 with tls.key.password");
+                case "ENCRYPTED PRIVATE KEY" ->
+                    throw new Config.Bad("tls.key", "encrypted PEM keys are not supported; use PKCS#12");
                 default -> { /* EC PARAMETERS and the like: skip */ }
             }
         }
@@ -269,7 +275,9 @@ final class Tls {
         static byte[] oid(byte[] body) { return tlv(0x06, body); }
 
         /** PrivateKeyInfo: version 0, the algorithm, the traditional key as an OCTET STRING. */
-        static byte[] pkcs8(byte[] algorithm, byte[] key) { return seq(new byte[] {2, 1, 0}, algorithm, tlv(0x04, key)); }
+        static byte[] pkcs8(byte[] algorithm, byte[] key) {
+            return seq(new byte[] {2, 1, 0}, algorithm, tlv(0x04, key));
+        }
 
         /** The named-curve OID inside an ECPrivateKey's [0] parameters (RFC 5915). */
         static byte[] curveOf(byte[] sec1) {

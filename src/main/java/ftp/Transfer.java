@@ -37,15 +37,17 @@ final class Transfer implements Runnable, Copy.Meter {
         record Send(FileChannel file, long offset) implements Work {}
 
         /**
-         * STOR, APPE, STOU into {@code target} (links resolved). {@code temp} null: written in place
-         * (a new file, REST, APPE); else into that temporary file, renamed over the old one only when all came. {@code cut}: REST+STOR,
-         * truncate at {@code start} once data comes. {@code limit}: bytes it may write (0: any).
+         * STOR, APPE, STOU into {@code target} (links resolved). {@code temp} null: written in place (a
+         * new file, REST, APPE); else into that temporary file, renamed over the old one only when all
+         * came. {@code cut}: REST+STOR, truncate at {@code start} once data comes. {@code limit}: bytes
+         * it may write (0: any).
          */
-        record Receive(PathJail jail, FileChannel file, String target, String temp, boolean existed, boolean cut, long start,
-                       long limit, Claims.Claim claim, Claims.Claim tempClaim) implements Work {}
+        record Receive(PathJail jail, FileChannel file, String target, String temp, boolean existed, boolean cut,
+                       long start, long limit, Claims.Claim claim, Claims.Claim tempClaim) implements Work {}
 
         /** LIST, NLST, MLSD of the job's path. */
-        record Listing(PathJail jail, ftp.Listing.Form form, boolean write, Set<String> facts, String asked) implements Work {}
+        record Listing(PathJail jail, ftp.Listing.Form form, boolean write, Set<String> facts, String asked)
+            implements Work {}
     }
 
     private static final int RUNNING = 0, DONE = 1, ABORTED = 2;
@@ -65,7 +67,8 @@ final class Transfer implements Runnable, Copy.Meter {
     private volatile long progressed = started;
     private Thread thread;
 
-    Transfer(Job job, ControlChannel control, DataChannel data, Xferlog xferlog, Log log, InetAddress client, Runnable ended) {
+    Transfer(Job job, ControlChannel control, DataChannel data, Xferlog xferlog, Log log, InetAddress client,
+             Runnable ended) {
         this.job = job;
         this.control = control;
         this.data = data;
@@ -148,7 +151,7 @@ final class Transfer implements Runnable, Copy.Meter {
             boolean done = false;
             try {
                 try (FileChannel f = r.file(); DataChannel.Conn c = open()) {
-                    if (r.cut()) f.truncate(r.start());            // only now: a data connection that never comes changes nothing
+                    if (r.cut()) f.truncate(r.start());    // only now: no data connection, no change
                     Copy.receive(c, f, job.ascii(), r.limit(), this);
                 } catch (Reply.Failure e) {
                     if (e.reply.code() == 552 && r.temp() == null) undo(r);
@@ -194,8 +197,8 @@ final class Transfer implements Runnable, Copy.Meter {
         SocketChannel c = data.connect();
         progressed = System.nanoTime();
         try {
-            DataChannel.Conn conn = job.protection() != null ? new DataChannel.Conn(job.protection().wrap(c.socket()), null)
-                                                              : new DataChannel.Conn(c.socket(), c);
+            DataChannel.Conn conn = job.protection() == null ? new DataChannel.Conn(c.socket(), c)
+                : new DataChannel.Conn(job.protection().wrap(c.socket()), null);
             connected = true;
             return conn;
         } catch (IOException e) {
@@ -209,7 +212,10 @@ final class Transfer implements Runnable, Copy.Meter {
         OutputStream raw = conn.socket().getOutputStream();
         return new OutputStream() {
             @Override public void write(int b) throws IOException { raw.write(b); moved(1); }
-            @Override public void write(byte[] b, int off, int len) throws IOException { raw.write(b, off, len); moved(len); }
+            @Override public void write(byte[] b, int off, int len) throws IOException {
+                raw.write(b, off, len);
+                moved(len);
+            }
             @Override public void flush() throws IOException { raw.flush(); }
         };
     }

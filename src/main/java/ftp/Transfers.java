@@ -48,16 +48,15 @@ final class Transfers {
     private final Runnable idle;               // a transfer ended: the session's idle timer runs again
     private volatile Transfer current;
 
-    Transfers(ControlChannel control, DataChannel data, Claims claims, Throttle.Rates rates, Xferlog xferlog, Log log,
-              InetAddress client, long uploadSize, Runnable idle) {
+    Transfers(ControlChannel control, DataChannel data, Services services, Log log, InetAddress client, Runnable idle) {
         this.control = control;
         this.data = data;
-        this.claims = claims;
-        this.rates = rates;
-        this.xferlog = xferlog;
+        this.claims = services.claims();
+        this.rates = services.rates();
+        this.xferlog = services.xferlog();
         this.log = log;
         this.client = client;
-        this.uploadSize = uploadSize;
+        this.uploadSize = services.config().limits().uploadSize();
         this.idle = idle;
     }
 
@@ -103,7 +102,7 @@ final class Transfers {
         PathJail jail = in.home().jail();
         boolean append = verb.equals("APPE"), unique = verb.equals("STOU");
         return in.home().attempt(verb + " " + (arg == null ? "" : arg), () -> {
-            String v = in.home().resolve(unique ? "ftp-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16) : arg);
+            String v = in.home().resolve(unique ? "ftp-" + Long.toHexString(random()) : arg);
             // links resolved: STOR through a link replaces its target, as APPE writes into it
             String target = jail.canonical(v);
             BasicFileAttributes seen = jail.attributesOrNull(target);
@@ -113,7 +112,7 @@ final class Transfers {
             if (p.ascii() && p.rest() > 0) return restInAscii();
             if (!data.ready()) return noData();
             try (var claim = claims.claim(jail.real(target))) {
-                BasicFileAttributes old = jail.attributesOrNull(target);   // again, now that no other upload can change it
+                BasicFileAttributes old = jail.attributesOrNull(target);   // again, now that no upload can change it
                 boolean exists = old != null;
                 long size = exists ? old.size() : 0, start = append && exists ? size : p.rest();
                 if (start > size) return Reply.of(554, "REST " + p.rest() + " is past the end of the file.");
@@ -122,13 +121,14 @@ final class Transfers {
                 try (var tempClaim = temp == null ? null : claims.claim(jail.real(temp))) {
                     long limit = uploadLimit(in, inPlace ? 0 : size);
                     if (limit < 0) return Reply.of(552, "Quota exceeded.");
-                    FileChannel f = jail.open(temp == null ? target : temp, inPlace && exists ? CREATE : CREATE_NEW, WRITE);
+                    FileChannel f = jail.open(temp == null ? target : temp, inPlace && exists ? CREATE : CREATE_NEW,
+                        WRITE);
                     f.position(start);
                     String opening = unique ? "FILE: " + v.substring(v.lastIndexOf('/') + 1)
                         : "Opening " + (p.ascii() ? "ASCII" : "BINARY") + " mode data connection for " + v + ".";
                     return run(new Transfer.Job(verb + " " + v, v, p.ascii(), rates.of(in.account(), false), opening,
-                        protection, in.xferName(), in.account().anonymous(), new Transfer.Work.Receive(jail, f, target, temp,
-                        exists, inPlace && !append && exists, start, limit, claim.handOver(),
+                        protection, in.xferName(), in.account().anonymous(), new Transfer.Work.Receive(jail, f, target,
+                        temp, exists, inPlace && !append && exists, start, limit, claim.handOver(),
                         tempClaim == null ? null : tempClaim.handOver())));
                 }
             }
@@ -139,8 +139,10 @@ final class Transfers {
     private static String temporary(String target) {
         int slash = target.lastIndexOf('/');
         return target.substring(0, slash + 1) + "." + target.substring(slash + 1) + ".upload-"
-            + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
+            + Long.toHexString(random());
     }
+
+    private static long random() { return ThreadLocalRandom.current().nextLong() >>> 16; }
 
     /**
      * Bytes this upload may write: max.upload.size, and what is left of user.NAME.quota (the home's
@@ -161,10 +163,12 @@ final class Transfers {
         return in.home().attempt(form + " " + (arg == null ? "" : arg), () -> {
             String v = in.home().resolve(arg == null ? "." : arg);
             BasicFileAttributes a = jail.attributes(v);
-            if (form == Listing.Form.MLSD && !a.isDirectory()) return Reply.of(501, "Not a directory; use MLST.");   // RFC 3659 §7.2
+            // RFC 3659 §7.2: MLSD lists folders
+            if (form == Listing.Form.MLSD && !a.isDirectory()) return Reply.of(501, "Not a directory; use MLST.");
             if (!data.ready()) return noData();
-            return run(new Transfer.Job(form + " " + v, v, false, new Throttle[0], "Opening ASCII mode data connection for file list.",
-                protection, in.xferName(), in.account().anonymous(),
+            return run(new Transfer.Job(form + " " + v, v, false, new Throttle[0],
+                "Opening ASCII mode data connection for file list.", protection, in.xferName(),
+                in.account().anonymous(),
                 new Transfer.Work.Listing(jail, form, in.account().write(), p.facts(), arg)));
         });
     }
@@ -182,7 +186,9 @@ final class Transfers {
     private static Reply noData() { return Reply.of(425, "Use PORT, PASV, EPRT or EPSV first."); }
 
     /** A REST offset counts file bytes, which TYPE A changes on the way: resuming could corrupt the file. */
-    private static Reply restInAscii() { return Reply.of(550, "REST works in TYPE I only; send TYPE I and resume again."); }
+    private static Reply restInAscii() {
+        return Reply.of(550, "REST works in TYPE I only; send TYPE I and resume again.");
+    }
 
     /** RFC 959 §4.1.3: 426 for the aborted transfer, then 226 for the ABOR itself. */
     Reply abort() throws IOException, InterruptedException {
@@ -200,7 +206,8 @@ final class Transfers {
     /** STAT during a transfer (RFC 959 §4.1.3): its progress; null when none runs. */
     Reply progress() {
         Transfer t = current;
-        return t != null && t.running() ? Reply.of(213, "Transferring " + t.what() + ": " + t.bytes() + " bytes so far.") : null;
+        if (t == null || !t.running()) return null;
+        return Reply.of(213, "Transferring " + t.what() + ": " + t.bytes() + " bytes so far.");
     }
 
     boolean running() { return current != null; }

@@ -30,7 +30,7 @@ final class Xferlog implements AutoCloseable {
                  Direction direction, boolean anonymous, String user, boolean complete) {
         String line() {
             return String.format(Locale.ROOT, "%s %d %s %d %s %c _ %c %c %s ftp 0 * %c",
-                end.format(TIME), Math.max(1, (ms + 500) / 1000), Log.address(client), bytes, field(path),
+                end.format(TIME), Math.max(1, (ms + 500) / 1000), Addresses.text(client), bytes, field(path),
                 ascii ? 'a' : 'b', direction == Direction.IN ? 'i' : 'o', anonymous ? 'a' : 'r', field(user),
                 complete ? 'c' : 'i');
         }

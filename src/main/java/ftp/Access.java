@@ -58,7 +58,7 @@ final class Access {
         if (Accounts.check(clearRefused ? null : a, password)) {
             Home home;
             try {
-                home = new Home(new PathJail(a.home()), a, services.claims(), log);
+                home = new Home(new PathJail(a.home(), a.dotFiles()), a, services.claims(), log);
             } catch (IOException e) {
                 log.error("home of " + name + " unavailable: " + e);
                 return new Step(out, Reply.of(530, "Login failed: home directory unavailable."));

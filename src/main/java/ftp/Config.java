@@ -60,7 +60,7 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
         MAX_UPLOAD_SIZE("max.upload.size", "0"), RATE_DOWNLOAD("rate.download", "0"), RATE_UPLOAD("rate.upload", "0"),
         SHUTDOWN_GRACE("shutdown.grace", "30"),
         ANONYMOUS("anonymous", "false"), ANONYMOUS_HOME("anonymous.home", "."),
-        ANONYMOUS_WRITE("anonymous.write", "false"),
+        ANONYMOUS_WRITE("anonymous.write", "false"), ANONYMOUS_DOTFILES("anonymous.dotfiles", "false"),
         TLS_CERTIFICATE("tls.certificate", ""), TLS_KEY("tls.key", ""), TLS_KEY_PASSWORD("tls.key.password", "", true),
         TLS_PROTOCOLS("tls.protocols", "TLSv1.2,TLSv1.3"), TLS_REQUIRED("tls.required", "false"),
         TLS_IMPLICIT_PORT("tls.implicit.port", ""), TLS_REQUIRE_SESSION_REUSE("tls.require.session.reuse", "false");
@@ -152,8 +152,8 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
             new Rates(v.rate(Key.RATE_DOWNLOAD.name, v.text(Key.RATE_DOWNLOAD)),
                 v.rate(Key.RATE_UPLOAD.name, v.text(Key.RATE_UPLOAD))),
             new Accounts.Users(v.bool(Key.ANONYMOUS) ? new Account("anonymous", null,
-                v.directory(Key.ANONYMOUS_HOME.name, v.text(Key.ANONYMOUS_HOME)), v.bool(Key.ANONYMOUS_WRITE)) : null,
-                users(v, userKeys, tlsRequired)),
+                v.directory(Key.ANONYMOUS_HOME.name, v.text(Key.ANONYMOUS_HOME)), v.bool(Key.ANONYMOUS_WRITE), false, 0, 0, 0,
+                v.bool(Key.ANONYMOUS_DOTFILES)) : null, users(v, userKeys, tlsRequired)),
             source, Collections.unmodifiableMap(v.effective));
     }
 
@@ -178,7 +178,7 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
                 v.bool(prefix + "tls.required", s[UserKey.TLS_REQUIRED.ordinal()]),
                 v.rate(prefix + "rate.download", s[UserKey.RATE_DOWNLOAD.ordinal()]),
                 v.rate(prefix + "rate.upload", s[UserKey.RATE_UPLOAD.ordinal()]),
-                v.size(prefix + "quota", s[UserKey.QUOTA.ordinal()]));
+                v.size(prefix + "quota", s[UserKey.QUOTA.ordinal()]), true);
             if (tlsRequired) v.effective.put(prefix + "tls.required", "true");    // the global rule covers everyone
             users.put(name, a);
         }
@@ -333,6 +333,8 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
     static final long SIZE_ASCII_MAX = 16 << 20;
     /** Addresses whose failed logins are remembered for bans; the oldest are forgotten first. */
     static final int TRACKED_ADDRESSES = 10_000;
+    /** An upload's temporary file untouched this long belongs to no running upload: the next listing removes it. */
+    static final Duration STALE_UPLOAD = Duration.ofDays(1);
     /** A reply stuck for longer than this (or data.timeout, if longer) ends the session: the client stopped reading. */
     static final Duration WRITE_STALL = Duration.ofSeconds(10);
     /** How long a session's end waits for its aborted transfer to log its result. */

@@ -46,9 +46,9 @@ final class Home {
     PathJail jail() { return jail; }
 
     /** The normalised virtual path of a client's argument, seen from the current directory. */
-    String resolve(String arg) throws AccessDeniedException {
+    String resolve(String arg) throws AccessDeniedException, PathJail.Hidden {
         try {
-            return jail.virtual(cwd, arg);
+            return jail.visible(jail.virtual(cwd, arg));
         } catch (InvalidPathException e) {
             throw new AccessDeniedException(arg, null, "forbidden character in name");
         }
@@ -58,7 +58,7 @@ final class Home {
     boolean isHome(String arg) {
         try {
             return resolve(arg).equals("/");
-        } catch (AccessDeniedException e) {
+        } catch (IOException e) {
             return false;
         }
     }
@@ -243,6 +243,8 @@ final class Home {
         } catch (Claims.Busy e) {
             log.info(what + ": refused, busy (an upload, a delete or a rename runs on it)");
             return Reply.of(450, "File busy: an upload is writing it.");
+        } catch (PathJail.Hidden e) {
+            return Reply.of(553, "File name not allowed: names starting with a dot are hidden here.");
         } catch (PathJail.Unencodable e) {
             log.warn(what + ": refused, " + e.getFile() + " is " + e.getReason());
             return Reply.of(553, "File name not allowed: this server's file-name encoding can't represent it.");

@@ -117,7 +117,7 @@ final class Transfers {
                 long size = exists ? old.size() : 0, start = append && exists ? size : p.rest();
                 if (start > size) return Reply.of(554, "REST " + p.rest() + " is past the end of the file.");
                 boolean inPlace = append || p.rest() > 0 || !exists;
-                String temp = inPlace ? null : temporary(target);
+                String temp = inPlace ? null : PathJail.temporary(target);
                 try (var tempClaim = temp == null ? null : claims.claim(jail.real(temp))) {
                     long limit = uploadLimit(in, inPlace ? 0 : size);
                     if (limit < 0) return Reply.of(552, "Quota exceeded.");
@@ -133,13 +133,6 @@ final class Transfers {
                 }
             }
         });
-    }
-
-    /** Beside the file it will replace: ".NAME.upload-RANDOM". */
-    private static String temporary(String target) {
-        int slash = target.lastIndexOf('/');
-        return target.substring(0, slash + 1) + "." + target.substring(slash + 1) + ".upload-"
-            + Long.toHexString(random());
     }
 
     private static long random() { return ThreadLocalRandom.current().nextLong() >>> 16; }

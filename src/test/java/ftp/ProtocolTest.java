@@ -139,7 +139,7 @@ class ProtocolTest {
         try (var files = Files.list(s.home)) {
             assertThat(files.map(p -> p.getFileName().toString())).contains("f.txt").anyMatch(n -> n.startsWith("ftp-"));
         }
-        assertThat(Files.list(s.home).filter(p -> p.getFileName().toString().contains(".upload-"))).isEmpty();
+        assertThat(Files.list(s.home).filter(p -> p.getFileName().toString().startsWith(".upload."))).isEmpty();
     }
 
     @Test
@@ -336,9 +336,9 @@ class ProtocolTest {
             r.socket.setSoLinger(true, 0);
         }
         assertThat(c.sendCommand("NOOP")).isEqualTo(200);
-        for (int i = 0; i < 100 && Files.list(s.home).anyMatch(q -> q.toString().contains(".upload-")); i++) Thread.sleep(50);
+        for (int i = 0; i < 100 && Files.list(s.home).anyMatch(q -> q.getFileName().toString().startsWith(".upload.")); i++) Thread.sleep(50);
         assertThat(Files.readString(s.home.resolve("precious"))).isEqualTo("old");
-        assertThat(Files.list(s.home).filter(q -> q.toString().contains(".upload-"))).isEmpty();
+        assertThat(Files.list(s.home).filter(q -> q.getFileName().toString().startsWith(".upload."))).isEmpty();
         assertThat(FTPReply.isPositiveCompletion(s.alice().sendCommand("NOOP"))).isTrue();
     }
 

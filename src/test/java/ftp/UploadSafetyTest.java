@@ -31,7 +31,7 @@ class UploadSafetyTest {
 
     static List<String> temps(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).filter(n -> n.contains(".upload-")).toList();
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".upload.")).toList();
         }
     }
 
@@ -99,13 +99,14 @@ class UploadSafetyTest {
                 out.write(new byte[1000]);
                 out.flush();
                 List<String> temps = temps(dir);
-                assertThat(temps).hasSize(1);                   // ".f.bin.upload-…", created before the 150
+                assertThat(temps).hasSize(1);                   // ".upload.…", created before the 150
                 String temp = "dir/" + temps.get(0);
                 FTPClient c = s.alice();
-                assertThat(c.sendCommand("RNFR " + temp)).as(c.getReplyString()).isEqualTo(450);
-                assertThat(c.sendCommand("DELE " + temp)).as(c.getReplyString()).isEqualTo(450);
+                assertThat(c.listNames("dir")).containsExactly("dir/f.bin");                     // never listed
+                assertThat(c.sendCommand("RNFR " + temp)).as(c.getReplyString()).isEqualTo(553);  // nor reachable
+                assertThat(c.sendCommand("DELE " + temp)).as(c.getReplyString()).isEqualTo(553);
                 assertThat(c.sendCommand("RNFR other")).isEqualTo(350);
-                assertThat(c.sendCommand("RNTO " + temp)).as(c.getReplyString()).isEqualTo(450);   // nothing renamed over it
+                assertThat(c.sendCommand("RNTO " + temp)).as(c.getReplyString()).isEqualTo(553);   // nothing renamed over it
                 assertThat(c.sendCommand("RNFR other")).isEqualTo(350);
                 assertThat(c.sendCommand("RNTO dir/f.bin")).as(c.getReplyString()).isEqualTo(450);
                 assertThat(c.sendCommand("DELE dir/f.bin")).as(c.getReplyString()).isEqualTo(450);

@@ -45,5 +45,7 @@ install -m 0755 "$HERE/postinst" "$HERE/prerm" "$HERE/postrm" "$STAGE/DEBIAN/"
 (cd "$STAGE" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z \
     | xargs -0 md5sum) >"$STAGE/DEBIAN/md5sums"
 
-dpkg-deb --root-owner-group -Zxz --build "$STAGE" "$OUT"
+# xz: what every dpkg and repository tool reads (zstd, DEB_COMPRESSION=zstd, builds in a second instead
+# of 10 to 20, 3 MB larger, for dpkg >= 1.21.18 only: Debian 12, Ubuntu 21.10 and later).
+dpkg-deb --root-owner-group -Z"${DEB_COMPRESSION:-xz}" --build "$STAGE" "$OUT"
 echo "$OUT: $(du -m "$OUT" | cut -f1) MB, installs $((size / 1024)) MB"

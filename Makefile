@@ -23,7 +23,7 @@ ARGS ?=
 
 VERSION := $(shell sed -n 's:^  <version>\(.*\)</version>$$:\1:p' pom.xml)
 ARCH = $(shell uname -m)
-DEB_ARCH = $(shell dpkg --print-architecture)
+DEB_ARCH = $(shell dpkg --print-architecture 2>/dev/null)
 DIST := target/dist/ftp-server
 TARBALL = target/ftp-server-$(VERSION)-linux-$(ARCH).tar.gz
 DEB = target/ftp-server_$(VERSION)_$(DEB_ARCH).deb

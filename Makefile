@@ -1,5 +1,5 @@
-# make build | run | test | clean. Finds a JDK >= 21 itself (JAVA_HOME if it is one, else the newest
-# under /usr/lib/jvm): the default `java` on many machines is older.
+# make build | run | test | dist | deb | clean. Finds a JDK >= 21 itself (JAVA_HOME if it is one, else the
+# newest under /usr/lib/jvm): the default `java` on many machines is older.
 JDK := $(shell sh src/main/sh/find-jdk.sh)
 ifeq ($(JDK),)
 $(error no JDK >= 21 found: set JAVA_HOME or install one, e.g. apt-get install openjdk-21-jdk-headless)
@@ -8,12 +8,41 @@ export JAVA_HOME := $(JDK)
 # The JVM names files in the locale's encoding, fixed at start-up: UTF-8 (RFC 2640) needs a UTF-8 locale.
 export LC_ALL := C.UTF-8
 JAVA := $(JDK)/bin/java
-MVN := mvn -q -B
+# Quiet Maven. Debian's Maven 3.8 loads Guava, which calls sun.misc.Unsafe: JDK 24 and later warn about it
+# in four lines per run unless told --sun-misc-unsafe-memory-access=allow, an option only JDK 23 and later
+# accept (older ones refuse to start), hence the test. Its Jansi writes ESC[0m at start and exit even in
+# batch mode, unless jansi.noreset; style.color=never keeps colour out of the log lines.
+UNSAFE_OPT := $(shell $(JAVA) --sun-misc-unsafe-memory-access=allow -version >/dev/null 2>&1 \
+                && echo --sun-misc-unsafe-memory-access=allow)
+export MAVEN_OPTS := $(strip $(MAVEN_OPTS) $(UNSAFE_OPT) -Djansi.noreset=true)
+MVN_FLAGS := -B -Dstyle.color=never
+MVN := mvn -q $(MVN_FLAGS)
 JAR := target/ftp-server.jar
-SOURCES := $(shell find src/main -type f) pom.xml
+SOURCES := $(shell find src/main/java src/main/resources -type f 2>/dev/null) pom.xml ftp.config.properties
 ARGS ?=
 
-.PHONY: build run test interop bench clean
+VERSION := $(shell sed -n 's:^  <version>\(.*\)</version>$$:\1:p' pom.xml)
+ARCH = $(shell uname -m)
+DEB_ARCH = $(shell dpkg --print-architecture 2>/dev/null)
+DIST := target/dist/ftp-server
+TARBALL = target/ftp-server-$(VERSION)-linux-$(ARCH).tar.gz
+DEB = target/ftp-server_$(VERSION)_$(DEB_ARCH).deb
+DIST_SOURCES := src/main/sh/ftp-server src/main/dist/ftp.config.properties $(wildcard src/main/systemd/*)
+# Modules of the bundled runtime: what `jdeps --print-module-deps` finds in the jar (java.base,
+# java.logging, jdk.unsupported), plus these, which it can't see or which must stay whatever it finds:
+#   jdk.unsupported    sun.misc.Signal: SIGTERM is a graceful stop with exit 0
+#   jdk.zipfs          zip files as homes (a FileSystemProvider that only ServiceLoader names)
+#   jdk.httpserver     the admin HTTP listener
+#   java.management    process metrics: heap, threads, GC
+#   jdk.management     the OS's: CPU load, open file descriptors
+#   jdk.crypto.ec      EC keys and ECDHE for TLS on JDK 21 (from 22 they are in java.base and this module is
+#                      empty, then gone): added only when the build JDK has it
+# Left out: jdk.localedata (replies and logs are for machines: with only java.base's root and English data,
+# no default locale such as ar-EG can make a PASV reply's digits Arabic-Indic) and jdk.charsets (the launcher
+# starts the JVM in a UTF-8 locale; UTF-8, US-ASCII and ISO-8859-1 are in java.base).
+RUNTIME_MODULES := jdk.unsupported jdk.zipfs jdk.httpserver java.management jdk.management
+
+.PHONY: build run test interop bench dist deb clean
 build: $(JAR)
 
 $(JAR): $(SOURCES)
@@ -24,7 +53,7 @@ run: $(JAR)
 
 # Not quiet: Surefire's "Tests run:" summary is what CI reads.
 test:
-	mvn -B -ntp test
+	mvn $(MVN_FLAGS) -ntp test
 
 # Real clients against the built jar (curl, lftp, wget, ftplib, rclone, tnftp; .ci/run installs them).
 interop: $(JAR)
@@ -35,6 +64,34 @@ bench: $(JAR)
 	mkdir -p target/bench
 	$(JDK)/bin/javac --release 21 -d target/bench $$(find src/bench/java -name '*.java')
 	ulimit -n 65536 2>/dev/null || ulimit -n $$(ulimit -Hn); $(JAVA) -Xmx1g -cp target/bench bench.Bench
+
+# A self-contained tree (runtime, jar, launcher, config, units) under target/dist, and its tar.gz.
+dist: $(TARBALL)
+
+$(TARBALL): $(JAR) $(DIST_SOURCES)
+	rm -rf $(DIST) && mkdir -p $(DIST)/bin $(DIST)/lib $(DIST)/etc $(DIST)/systemd
+	@modules=$$($(JDK)/bin/jdeps --print-module-deps --ignore-missing-deps $(JAR)) || exit 1; \
+	for m in $(RUNTIME_MODULES); do modules=$$modules,$$m; done; \
+	if $(JAVA) --list-modules | grep -q '^jdk\.crypto\.ec@'; then modules=$$modules,jdk.crypto.ec; fi; \
+	modules=$$(echo "$$modules" | tr , '\n' | sort -u | paste -sd, -); \
+	if $(JDK)/bin/jlink --list-plugins | grep -q 'zip-\[0-9\]'; then z=zip-6; else z=2; fi; \
+	echo "jlink --add-modules $$modules --compress=$$z"; \
+	$(JDK)/bin/jlink --add-modules "$$modules" --strip-debug --no-man-pages --no-header-files \
+	    --compress=$$z --output $(DIST)/runtime \
+	  || { echo "jlink failed: this JDK has neither jmods nor a linkable run-time image" \
+	            "(Debian: apt-get install openjdk-NN-jmods)" >&2; exit 1; }
+	install -m 0755 src/main/sh/ftp-server $(DIST)/bin/ftp-server
+	install -m 0644 $(JAR) $(DIST)/lib/ftp-server.jar
+	install -m 0644 src/main/dist/ftp.config.properties $(DIST)/etc/ftp.config.properties
+	install -m 0644 src/main/systemd/* $(DIST)/systemd/
+	tar -C $(dir $(DIST)) --owner=0 --group=0 --numeric-owner -czf $@ $(notdir $(DIST))
+	@echo "$(DIST): $$(du -sm $(DIST) | cut -f1) MB; $@: $$(du -m $@ | cut -f1) MB"
+
+# The Debian package of the same tree, built with dpkg-deb (src/main/deb/build.sh says why).
+deb: $(DEB)
+
+$(DEB): $(TARBALL) $(wildcard src/main/deb/*)
+	sh src/main/deb/build.sh $(DIST) $(VERSION) $(DEB_ARCH) $@
 
 clean:
 	$(MVN) clean

@@ -200,11 +200,18 @@ class VpsTest {
     @Test
     void systemdUnitsVerify() throws Exception {
         assumeTrue(onPath("systemd-analyze"), "systemd-analyze (Debian's systemd) is not installed");
+        // The units run the installed launcher: where it isn't installed, that it is missing is all
+        // systemd-analyze may say (src/test/package/run.sh verifies the installed units).
+        String launcher = "/opt/ftp-server/bin/ftp-server";
+        boolean installed = Files.isExecutable(Path.of(launcher));
         for (String unit : new String[] {"ftp-server.service", "ftp-server.socket", "ftp-server-activated.service"}) {
             Process p = new ProcessBuilder("systemd-analyze", "verify", "--man=no", "src/main/systemd/" + unit)
                 .redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes());
-            assertThat(p.waitFor()).as(unit + ": " + out).isZero();
+            int exit = p.waitFor();
+            String missing = "Command " + launcher + " is not executable: No such file or directory";
+            boolean onlyLauncherMissing = !installed && !out.isBlank() && out.lines().allMatch(l -> l.endsWith(missing));
+            if (!onlyLauncherMissing) assertThat(exit).as(unit + ": " + out).isZero();
             assertThat(out).as(unit).doesNotContainIgnoringCase("unknown").doesNotContainIgnoringCase("invalid");
         }
     }

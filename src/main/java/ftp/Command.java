@@ -178,7 +178,7 @@ sealed interface Command {
         if (verb == null) {
             StringBuilder b = new StringBuilder("The following commands are recognized:");
             for (int i = 0; i < VERBS.size(); i++)
-                b.append(i % 10 == 0 ? "\n " : " ").append(String.format("%-5s", VERBS.get(i).name()));
+                b.append(i % 10 == 0 ? "\n " : " ").append(String.format(Locale.ROOT, "%-5s", VERBS.get(i).name()));
             return Reply.of(214, b.append("\nHelp OK.").toString());
         }
         Verb v = BY_NAME.get(verb);

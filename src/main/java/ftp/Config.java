@@ -152,8 +152,8 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
             new Rates(v.rate(Key.RATE_DOWNLOAD.name, v.text(Key.RATE_DOWNLOAD)),
                 v.rate(Key.RATE_UPLOAD.name, v.text(Key.RATE_UPLOAD))),
             new Accounts.Users(v.bool(Key.ANONYMOUS) ? new Account("anonymous", null,
-                v.directory(Key.ANONYMOUS_HOME.name, v.text(Key.ANONYMOUS_HOME)), v.bool(Key.ANONYMOUS_WRITE), false, 0, 0, 0,
-                v.bool(Key.ANONYMOUS_DOTFILES)) : null, users(v, userKeys, tlsRequired)),
+                v.directory(Key.ANONYMOUS_HOME.name, v.text(Key.ANONYMOUS_HOME)), v.bool(Key.ANONYMOUS_WRITE), false,
+                0, 0, 0, v.bool(Key.ANONYMOUS_DOTFILES)) : null, users(v, userKeys, tlsRequired)),
             source, Collections.unmodifiableMap(v.effective));
     }
 

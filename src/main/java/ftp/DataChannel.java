@@ -12,6 +12,7 @@ import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -54,7 +55,7 @@ final class DataChannel {
         try {
             byte[] a = announced().getAddress();
             int port = passive();
-            return Reply.of(227, String.format("Entering Passive Mode (%d,%d,%d,%d,%d,%d).",
+            return Reply.of(227, String.format(Locale.ROOT, "Entering Passive Mode (%d,%d,%d,%d,%d,%d).",
                 a[0] & 0xff, a[1] & 0xff, a[2] & 0xff, a[3] & 0xff, port >> 8, port & 0xff));
         } catch (IOException e) {
             log.warn("PASV failed: " + e.getMessage());

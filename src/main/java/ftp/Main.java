@@ -17,7 +17,7 @@ import sun.misc.SignalHandler;
 /** Command line → Config → FtpServer. Exit codes: 0 stopped, 1 could not run, 2 bad usage or config. */
 public final class Main {
     static final String USAGE = """
-        usage: java -jar ftp-server.jar [options]
+        usage: ftp-server [options]       (or: java -jar ftp-server.jar [options], with a JDK >= 21)
           -c, --config FILE   settings file (default: ./ftp.config.properties when present,
                               else the built-in default: anonymous, read-only, current directory)
           -p, --port N        port to listen on (0: any free port; overrides the config)

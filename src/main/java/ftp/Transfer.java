@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.ZonedDateTime;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -107,7 +108,7 @@ final class Transfer implements Runnable, Copy.Meter {
         }
         boolean aborted = !state.compareAndSet(RUNNING, DONE);
         long ms = (System.nanoTime() - started) / 1_000_000;
-        log.info(String.format("transfer %s %d bytes %d ms %s", job.what(), bytes, ms,
+        log.info(String.format(Locale.ROOT, "transfer %s %d bytes %d ms %s", job.what(), bytes, ms,
             aborted ? "aborted" : result.code() == 226 ? "ok" : "failed " + result.code()));
         Xferlog.Direction direction = switch (job.work()) {
             case Work.Send s -> Xferlog.Direction.OUT;

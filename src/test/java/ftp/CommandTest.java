@@ -6,14 +6,26 @@ import ftp.Command.*;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
-/** Command.parse as a table: every verb, its aliases and its malformed forms. */
+/**
+ * Command.parse as a table: every verb, its aliases and its malformed forms; the facts on the types.
+ */
 class CommandTest {
     static Command p(String line) { return Command.parse(line); }
+
+    /** Every record of the sealed Command type, found by walking the permitted subclasses. */
+    static List<Class<?>> records() { return records(Command.class).distinct().toList(); }
+
+    private static Stream<Class<?>> records(Class<?> c) {
+        if (c.isRecord()) return Stream.of(c);
+        Class<?>[] sub = c.getPermittedSubclasses();
+        return sub == null ? Stream.empty() : Stream.of(sub).flatMap(CommandTest::records);
+    }
 
     @Test
     void everyVerbParsesToItsRecord() {
@@ -46,7 +58,8 @@ class CommandTest {
         assertThat(p("RNTO g")).isEqualTo(new Rnto("g"));
         assertThat(p("SIZE f")).isEqualTo(new Size("f"));
         assertThat(p("MDTM f")).isEqualTo(new Mdtm("f"));
-        assertThat(p("MFMT 20200102030405 my file")).isEqualTo(new Mfmt(Instant.parse("2020-01-02T03:04:05Z"), "my file"));
+        assertThat(p("MFMT 20200102030405 my file"))
+            .isEqualTo(new Mfmt(Instant.parse("2020-01-02T03:04:05Z"), "my file"));
         assertThat(p("MFMT 20200102030405.5 f")).isEqualTo(new Mfmt(Instant.parse("2020-01-02T03:04:05.500Z"), "f"));
         assertThat(p("SITE CHMOD 755 f")).isEqualTo(new SiteChmod(0755, "f"));
         assertThat(p("SITE help")).isEqualTo(new SiteHelp());
@@ -103,24 +116,28 @@ class CommandTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"TYPE E,504", "TYPE A T,504", "MODE B,504", "STRU R,504", "PROT S,536", "EPSV 3,522", "EPRT |3|x|1|,522"})
+    @CsvSource({"TYPE E,504", "TYPE A T,504", "MODE B,504", "STRU R,504", "PROT S,536", "EPSV 3,522",
+        "EPRT |3|x|1|,522"})
     void unsupportedParametersAreRefused(String line, int code) {
         assertThat(p(line)).isInstanceOfSatisfying(Refused.class, r -> assertThat(r.code()).isEqualTo(code));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", " ", "FOO", "XYZZY bar", "R3TR x", "ÄBC", "TOOLONGVERB x", "SITE EXEC rm -rf /", "\u0001\u0002"})
+    @ValueSource(strings = {"", " ", "FOO", "XYZZY bar", "R3TR x", "ÄBC", "TOOLONGVERB x", "SITE EXEC rm -rf /",
+        "\u0001\u0002"})
     void unknownVerbsAreUnknown(String line) {
         assertThat(p(line)).isInstanceOf(Unknown.class);
     }
 
     @Test
     void factsLiveOnTheTypes() {
-        for (String l : new String[] {"USER a", "PASS a", "QUIT", "NOOP", "FEAT", "HELP", "SYST", "AUTH TLS", "HOST h", "OPTS UTF8 ON"})
+        for (String l : new String[] {"USER a", "PASS a", "QUIT", "NOOP", "FEAT", "HELP", "SYST", "AUTH TLS", "HOST h",
+                "OPTS UTF8 ON"})
             assertThat(p(l).needsLogin()).as(l).isFalse();
         for (String l : new String[] {"PWD", "CWD x", "RETR x", "LIST", "STAT", "SIZE x", "PASV", "PORT 1,2,3,4,5,6"})
             assertThat(p(l).needsLogin()).as(l).isTrue();
-        for (String l : new String[] {"STOR x", "APPE x", "STOU", "DELE x", "MKD x", "RMD x", "RNFR x", "RNTO x", "MFMT 20200101000000 x", "SITE CHMOD 644 x"})
+        for (String l : new String[] {"STOR x", "APPE x", "STOU", "DELE x", "MKD x", "RMD x", "RNFR x", "RNTO x",
+                "MFMT 20200101000000 x", "SITE CHMOD 644 x"})
             assertThat(p(l)).as(l).isInstanceOf(Write.class);
         for (String l : new String[] {"RETR x", "STOR x", "STOU", "LIST", "NLST", "MLSD"})
             assertThat(p(l)).as(l).isInstanceOf(Data.class);
@@ -129,4 +146,5 @@ class CommandTest {
         assertThat(p("RETR x")).isNotInstanceOf(Write.class);
         assertThat(p("MLST x")).isNotInstanceOf(Data.class);
     }
+
 }

@@ -2,19 +2,21 @@ package ftp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
+import org.apache.commons.net.ftp.FTPClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every record of the sealed Command type (found by walking the permitted subclasses) passes the
- * same login and write-right checks. A new verb without a sample line here fails the test.
+ * The login and write-right gates: every record of the sealed Command type (found by walking the
+ * permitted subclasses) passes the same checks, and a read-only user changes nothing. A new
+ * record without a sample line here fails the test.
  */
 class RightsTest {
     @TempDir Path tmp;
@@ -34,13 +36,7 @@ class RightsTest {
         Map.entry("Feat", "FEAT"), Map.entry("OptsUtf8", "OPTS UTF8 ON"), Map.entry("OptsMlst", "OPTS MLST type;"),
         Map.entry("Unknown", "XYZ"), Map.entry("Malformed", "RETR"), Map.entry("Refused", "TYPE E"));
 
-    static Stream<Class<?>> records(Class<?> c) {
-        if (c.isRecord()) return Stream.of(c);
-        Class<?>[] sub = c.getPermittedSubclasses();
-        return sub == null ? Stream.empty() : Stream.of(sub).flatMap(RightsTest::records).distinct();
-    }
-
-    static List<Class<?>> all() { return records(Command.class).distinct().toList(); }
+    static List<Class<?>> all() { return CommandTest.records(); }
 
     @Test
     void everyRecordHasASample() {
@@ -81,6 +77,24 @@ class RightsTest {
             }
             assertThat(writes).contains("Stor", "Stou", "Dele", "Mkd", "Rmd", "Rnfr", "Rnto", "Mfmt", "SiteChmod");
             assertThat(snapshot(s.bobHome)).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void readOnlyUserCannotWriteAndNothingChanges() throws Exception {
+        try (TestServer s = TestServer.start(tmp)) {
+            Files.writeString(s.bobHome.resolve("keep"), "k");
+            FTPClient b = s.login("bob", "pw");
+            assertThat(b.storeFile("new", new ByteArrayInputStream("x".getBytes()))).isFalse();
+            assertThat(b.getReplyCode()).isEqualTo(550);
+            assertThat(b.deleteFile("keep")).isFalse();
+            assertThat(b.makeDirectory("d")).isFalse();
+            assertThat(b.rename("keep", "k2")).isFalse();
+            try (var files = Files.list(s.bobHome)) {
+                assertThat(files.map(p -> p.getFileName().toString())).containsExactly("keep");
+            }
+            assertThat(new String(TestServer.retrieve(b, "keep"))).isEqualTo("k");
+            b.disconnect();
         }
     }
 

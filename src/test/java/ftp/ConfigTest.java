@@ -7,8 +7,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -105,5 +110,31 @@ class ConfigTest {
         TestServer.Exit e = TestServer.runMain(tmp, Map.of(), "-c", cfg.toString());
         assertThat(e.code()).as(e.err()).isEqualTo(2);
         assertThat(e.err()).contains("transfer.log");
+    }
+
+    /**
+     * README.md's configuration table (rows "| `key` | default | meaning |", several keys to a row
+     * allowed) names every Config.Key and every Config.UserKey as user.NAME.key, and nothing else.
+     */
+    @Test
+    void theReadmeTableNamesExactlyTheConfigKeys() throws Exception {
+        List<String> readme = Files.readAllLines(Path.of("README.md"));
+        int header = readme.indexOf("| key | default | meaning |");
+        assertThat(header).as("the header of the configuration table in README.md").isNotNegative();
+        Set<String> documented = new TreeSet<>();
+        Pattern quoted = Pattern.compile("`([^`]+)`");
+        for (int i = header + 2; i < readme.size() && readme.get(i).startsWith("| `"); i++) {
+            Matcher m = quoted.matcher(readme.get(i).split("\\|")[1]);
+            while (m.find()) documented.add(m.group(1));
+        }
+        Set<String> keys = new TreeSet<>();
+        for (Config.Key k : Config.Key.values()) keys.add(k.name);
+        for (Config.UserKey k : Config.UserKey.values()) keys.add("user.NAME." + k.name);
+        Set<String> undocumented = new TreeSet<>(keys), unknown = new TreeSet<>(documented);
+        undocumented.removeAll(documented);
+        unknown.removeAll(keys);
+        assertThat(undocumented).as("Config keys missing from README.md's table").isEmpty();
+        assertThat(unknown).as("keys in README.md's table that Config doesn't know").isEmpty();
+        assertThat(documented).hasSameSizeAs(keys);
     }
 }

@@ -78,6 +78,19 @@ class ControlChannelTest {
         }
     }
 
+    /** Config.MAX_LINE: a line is answered 500 as soon as it passes the cap, not when (if ever) its end comes. */
+    @Test
+    void aLineOverTheCapIsAnswered500BeforeItsEnd() throws Exception {
+        try (TestServer s = TestServer.start(tmp); RawClient r = s.raw()) {
+            r.reply();
+            r.socket.setSoTimeout(5000);                                  // a server waiting for the LF: a timeout here
+            r.send("NOOP " + "x".repeat(4995));                           // 5000 bytes, no line end
+            assertThat(r.reply()).startsWith("500");
+            r.send("\r\nNOOP\r\n");                                       // the rest of the long line is dropped
+            assertThat(r.reply()).startsWith("200");
+        }
+    }
+
     @Test
     void nulOrCrInsideAnArgumentIs501() throws Exception {
         try (TestServer s = TestServer.start(tmp); RawClient r = s.raw()) {

@@ -86,6 +86,18 @@ class FileCommandTest {
         }
     }
 
+    /** RFC 3659 §3 gives MDTM for files; a folder gets 550, as vsftpd and pyftpdlib answer. */
+    @Test
+    void mdtmOfAFolderIs550() throws Exception {
+        try (TestServer s = TestServer.start(tmp); RawClient r = s.raw().login("alice", "secret")) {
+            Files.createDirectory(s.home.resolve("sub"));
+            Files.writeString(s.home.resolve("sub/f"), "x");
+            assertThat(r.cmd("MDTM sub")).startsWith("550");
+            assertThat(r.cmd("MDTM /")).startsWith("550");
+            assertThat(r.cmd("MDTM sub/f")).matches("213 \\d{14}");     // the control: a file inside has one
+        }
+    }
+
     @Test
     void mfmtTakesOnlyRealTimes() throws Exception {
         try (TestServer s = TestServer.start(tmp); RawClient r = s.raw().login("alice", "secret")) {

@@ -88,6 +88,22 @@ class LoginTest {
         }
     }
 
+    /** Config.FAILURES_PER_CONNECTION: the third failure still gets its 530, then the close; no ban yet. */
+    @Test
+    void theThirdFailedLoginOnOneConnectionAnswers530AndCloses() throws Exception {
+        try (TestServer s = TestServer.start(tmp); RawClient r = s.raw()) {
+            r.reply();
+            for (int i = 1; i <= 3; i++) {
+                assertThat(r.cmd("USER alice")).as("USER after failure %d", i - 1).startsWith("331");
+                assertThat(r.cmd("PASS wrong" + i)).as("failure %d", i).startsWith("530");
+            }
+            assertThat(r.reply()).as("closed by the server").isNull();
+            try (RawClient again = s.raw().login("alice", "secret")) {           // login.max.failures is 10: not banned
+                assertThat(again.cmd("NOOP")).startsWith("200");
+            }
+        }
+    }
+
     @Test
     void aTlsOnlyAccountInClearTextFailsAlikeForTheRightAndAWrongPassword() throws Exception {
         try (TestServer s = TestServer.start(tmp, TlsClient.settings("user.alice.tls.required", "true"));

@@ -69,4 +69,17 @@ class SessionTest {
             assertThat(r.cmd("NOOP")).startsWith("200");
         }
     }
+
+    /** BYE, QUIT's alias in the verb table: 221, then the server closes the connection. */
+    @Test
+    void byeAnswers221AndCloses() throws Exception {
+        try (TestServer s = TestServer.start(tmp); RawClient before = s.raw();
+             RawClient after = s.raw().login("alice", "secret")) {
+            assertThat(before.reply()).startsWith("220");
+            assertThat(before.cmd("BYE")).startsWith("221");                  // before a login too
+            assertThat(before.reply()).isNull();
+            assertThat(after.cmd("bye")).startsWith("221");
+            assertThat(after.reply()).isNull();
+        }
+    }
 }

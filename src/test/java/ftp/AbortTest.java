@@ -3,36 +3,25 @@ package ftp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.InputStream;
-import java.io.RandomAccessFile;
 import java.net.Socket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The control connection stays responsive during a transfer (RFC 959 §4.1.3). */
+/**
+ * The control connection during a transfer (RFC 959 §4.1.3): ABOR (426, then 226), STAT's
+ * progress, urgent verbs answered at once, the others queued behind it, QUIT letting it finish.
+ */
 class AbortTest {
     @TempDir Path tmp;
-
-    static Socket pasv(RawClient r) throws Exception {
-        String p = r.cmd("PASV");
-        String[] n = p.substring(p.indexOf('(') + 1, p.indexOf(')')).split(",");
-        Socket d = new Socket("127.0.0.1", Integer.parseInt(n[4]) * 256 + Integer.parseInt(n[5]));
-        d.setSoTimeout(10_000);
-        return d;
-    }
-
-    static void bigFile(Path p) throws Exception {
-        try (RandomAccessFile f = new RandomAccessFile(p.toString(), "rw")) {
-            f.setLength(256L << 20);                     // sparse: instant to make, far too big to flush through a stalled reader
-        }
-    }
 
     @Test
     void aborDuringRetrAnswers426Then226AndTheSessionGoesOn() throws Exception {
         try (TestServer s = TestServer.start(tmp); RawClient r = s.raw().login("alice", "secret")) {
-            bigFile(s.home.resolve("big"));
+            TestServer.sparse(s.home.resolve("big"), 256L << 20);   // far too big to flush through a stalled reader
             r.cmd("TYPE I");
-            try (Socket d = pasv(r)) {
+            try (Socket d = r.pasv()) {
                 assertThat(r.cmd("RETR big")).startsWith("150");
                 d.getInputStream().readNBytes(1000);     // some bytes flow, then the client stops reading
                 assertThat(r.cmd("NOOP")).startsWith("200");           // urgent verbs are answered at once
@@ -52,9 +41,9 @@ class AbortTest {
     @Test
     void otherVerbsWaitForTheTransferAndQuitLetsItFinish() throws Exception {
         try (TestServer s = TestServer.start(tmp); RawClient r = s.raw().login("alice", "secret")) {
-            java.nio.file.Files.write(s.home.resolve("f"), new byte[3 << 20]);
+            Files.write(s.home.resolve("f"), new byte[3 << 20]);
             r.cmd("TYPE I");
-            Socket d = pasv(r);
+            Socket d = r.pasv();
             assertThat(r.cmd("RETR f")).startsWith("150");
             r.send("PWD\r\n");                         // not urgent: answered after the transfer's 226
             r.send("QUIT\r\n");
@@ -69,6 +58,18 @@ class AbortTest {
             assertThat(r.reply()).startsWith("257");
             assertThat(r.reply()).startsWith("221");
             reader.join(10_000);
+        }
+    }
+
+    @Test
+    void statRightAfterA226IsTheSessionStatus() throws Exception {
+        try (TestServer s = TestServer.start(tmp); RawClient r = s.raw().login("alice", "secret")) {
+            Files.writeString(s.home.resolve("f"), "x");
+            // the transfer thread may still be finishing
+            for (int i = 0; i < 20; i++) {
+                assertThat(r.fetch("RETR f")).isEqualTo("x");
+                assertThat(r.cmd("STAT")).as("round %d", i).startsWith("211-").contains("Logged in as alice");
+            }
         }
     }
 }

@@ -5,15 +5,92 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ftp.Command.*;
 import java.net.InetSocketAddress;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
-/** Command.parse as a table: every verb, its aliases and its malformed forms. */
+/**
+ * Command.parse as a table: every verb, its aliases and its malformed forms; the facts on the
+ * types; and the verb table (Command.VERBS), which gives parse, HELP and FEAT their entries.
+ */
 class CommandTest {
     static Command p(String line) { return Command.parse(line); }
+
+    /** Every record of the sealed Command type, found by walking the permitted subclasses. */
+    static List<Class<?>> records() { return records(Command.class).distinct().toList(); }
+
+    private static Stream<Class<?>> records(Class<?> c) {
+        if (c.isRecord()) return Stream.of(c);
+        Class<?>[] sub = c.getPermittedSubclasses();
+        return sub == null ? Stream.empty() : Stream.of(sub).flatMap(CommandTest::records);
+    }
+
+    /** At least one line for every verb and alias of the table, and one for every record a verb makes. */
+    static final List<String> SAMPLES = """
+        USER bob
+        PASS secret
+        ACCT info
+        REIN
+        QUIT
+        BYE
+        HOST ftp.example.com
+        AUTH TLS
+        PBSZ 0
+        PROT P
+        CCC
+        CWD dir
+        XCWD dir
+        CDUP
+        XCUP
+        PWD
+        XPWD
+        MKD dir
+        XMKD dir
+        RMD dir
+        XRMD dir
+        DELE f
+        RNFR f
+        RNTO g
+        SIZE f
+        MDTM f
+        MFMT 20200102030405 f
+        SITE HELP
+        SITE CHMOD 644 f
+        TYPE I
+        MODE S
+        STRU F
+        ALLO 100
+        REST 100
+        PASV
+        EPSV
+        PORT 127,0,0,1,4,1
+        EPRT |1|127.0.0.1|1025|
+        RETR f
+        STOR f
+        APPE f
+        STOU
+        LIST
+        NLST
+        MLSD
+        MLST f
+        ABOR
+        NOOP
+        SYST
+        STAT
+        STAT /
+        HELP RETR
+        FEAT
+        OPTS UTF8 ON
+        OPTS MLST type;size;
+        """.lines().toList();
 
     @Test
     void everyVerbParsesToItsRecord() {
@@ -46,7 +123,8 @@ class CommandTest {
         assertThat(p("RNTO g")).isEqualTo(new Rnto("g"));
         assertThat(p("SIZE f")).isEqualTo(new Size("f"));
         assertThat(p("MDTM f")).isEqualTo(new Mdtm("f"));
-        assertThat(p("MFMT 20200102030405 my file")).isEqualTo(new Mfmt(Instant.parse("2020-01-02T03:04:05Z"), "my file"));
+        assertThat(p("MFMT 20200102030405 my file"))
+            .isEqualTo(new Mfmt(Instant.parse("2020-01-02T03:04:05Z"), "my file"));
         assertThat(p("MFMT 20200102030405.5 f")).isEqualTo(new Mfmt(Instant.parse("2020-01-02T03:04:05.500Z"), "f"));
         assertThat(p("SITE CHMOD 755 f")).isEqualTo(new SiteChmod(0755, "f"));
         assertThat(p("SITE help")).isEqualTo(new SiteHelp());
@@ -103,24 +181,28 @@ class CommandTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"TYPE E,504", "TYPE A T,504", "MODE B,504", "STRU R,504", "PROT S,536", "EPSV 3,522", "EPRT |3|x|1|,522"})
+    @CsvSource({"TYPE E,504", "TYPE A T,504", "MODE B,504", "STRU R,504", "PROT S,536", "EPSV 3,522",
+        "EPRT |3|x|1|,522"})
     void unsupportedParametersAreRefused(String line, int code) {
         assertThat(p(line)).isInstanceOfSatisfying(Refused.class, r -> assertThat(r.code()).isEqualTo(code));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", " ", "FOO", "XYZZY bar", "R3TR x", "ÄBC", "TOOLONGVERB x", "SITE EXEC rm -rf /", "\u0001\u0002"})
+    @ValueSource(strings = {"", " ", "FOO", "XYZZY bar", "R3TR x", "ÄBC", "TOOLONGVERB x", "SITE EXEC rm -rf /",
+        "\u0001\u0002"})
     void unknownVerbsAreUnknown(String line) {
         assertThat(p(line)).isInstanceOf(Unknown.class);
     }
 
     @Test
     void factsLiveOnTheTypes() {
-        for (String l : new String[] {"USER a", "PASS a", "QUIT", "NOOP", "FEAT", "HELP", "SYST", "AUTH TLS", "HOST h", "OPTS UTF8 ON"})
+        for (String l : new String[] {"USER a", "PASS a", "QUIT", "NOOP", "FEAT", "HELP", "SYST", "AUTH TLS", "HOST h",
+                "OPTS UTF8 ON"})
             assertThat(p(l).needsLogin()).as(l).isFalse();
         for (String l : new String[] {"PWD", "CWD x", "RETR x", "LIST", "STAT", "SIZE x", "PASV", "PORT 1,2,3,4,5,6"})
             assertThat(p(l).needsLogin()).as(l).isTrue();
-        for (String l : new String[] {"STOR x", "APPE x", "STOU", "DELE x", "MKD x", "RMD x", "RNFR x", "RNTO x", "MFMT 20200101000000 x", "SITE CHMOD 644 x"})
+        for (String l : new String[] {"STOR x", "APPE x", "STOU", "DELE x", "MKD x", "RMD x", "RNFR x", "RNTO x",
+                "MFMT 20200101000000 x", "SITE CHMOD 644 x"})
             assertThat(p(l)).as(l).isInstanceOf(Write.class);
         for (String l : new String[] {"RETR x", "STOR x", "STOU", "LIST", "NLST", "MLSD"})
             assertThat(p(l)).as(l).isInstanceOf(Data.class);
@@ -128,5 +210,79 @@ class CommandTest {
             assertThat(p(l)).as(l).isInstanceOf(Urgent.class);
         assertThat(p("RETR x")).isNotInstanceOf(Write.class);
         assertThat(p("MLST x")).isNotInstanceOf(Data.class);
+    }
+
+    // ---- the verb table ----
+
+    @Test
+    void everyVerbOfTheTableParsesToARecord() {
+        Set<String> sampled = new TreeSet<>();
+        for (String line : SAMPLES) {
+            Command c = p(line);
+            assertThat(c).as(line).isNotInstanceOfAny(Unknown.class, Malformed.class, Refused.class);
+            assertThat(c.getClass().isRecord()).as(line).isTrue();
+            sampled.add(line.split(" ")[0]);
+        }
+        assertThat(sampled).as("verbs with a sample line").isEqualTo(new TreeSet<>(Command.BY_NAME.keySet()));
+        assertThat(Command.BY_NAME).as("no name twice in the table").hasSameSizeAs(Command.VERBS);
+    }
+
+    @Test
+    void everyRecordOfTheSealedTypeIsMadeBySomeLine() {
+        Set<Class<?>> made = new HashSet<>();
+        for (String line : SAMPLES) made.add(p(line).getClass());
+        // the records of lines that are no command: an unknown verb, a bad argument, an unsupported parameter
+        assertThat(p("XYZZY")).isInstanceOf(Unknown.class);
+        assertThat(p("RETR")).isInstanceOf(Malformed.class);
+        assertThat(p("TYPE E")).isInstanceOf(Refused.class);
+        made.addAll(List.of(Unknown.class, Malformed.class, Refused.class));
+        assertThat(records()).hasSizeGreaterThan(45);
+        assertThat(made).containsExactlyInAnyOrderElementsOf(records());
+    }
+
+    @Test
+    void everyVerbHasHelpSyntax() {
+        Set<String> listed = Set.of(((Reply.Line) Command.help(null)).text().split("\\s+"));
+        for (Verb v : Command.VERBS) {
+            assertThat(v.syntax()).as(v.name()).matches(v.name() + "( .+)?");
+            assertThat(p("HELP " + v.name().toLowerCase(Locale.ROOT))).isEqualTo(new Help(v.name()));
+            assertThat(Command.help(v.name())).as(v.name()).isEqualTo(Reply.of(214, "Syntax: " + v.syntax()));
+            assertThat(listed).as("HELP without a verb").contains(v.name());
+        }
+        assertThat(Command.help(null))
+            .isInstanceOfSatisfying(Reply.Line.class, l -> assertThat(l.code()).isEqualTo(214));
+        assertThat(Command.help("XYZZY"))
+            .isInstanceOfSatisfying(Reply.Line.class, l -> assertThat(l.code()).isEqualTo(504));
+    }
+
+    /** RFC 2389 §3: one feature a line, in the table's order; MLST with its facts, the selected ones starred. */
+    @Test
+    void featLinesComeFromTheTable() {
+        List<String> all = featureLines(o -> true, Set.copyOf(Listing.FACTS));
+        assertThat(all).isEqualTo(Command.VERBS.stream().filter(v -> v.feature() != null).map(Verb::feature).toList());
+        assertThat(((Reply.Line) Command.features(o -> true, Set.copyOf(Listing.FACTS))).text())
+            .startsWith("Features:\n").endsWith("\nEnd.").contains("\n MLST type*;size*;modify*;perm*;unique*;\n");
+        List<String> always = featureLines(o -> o == Offered.ALWAYS, Set.of("size"));
+        assertThat(always)
+            .isEqualTo(Command.VERBS.stream().filter(v -> v.offered() == Offered.ALWAYS).map(Verb::feature).toList())
+            .doesNotContain("AUTH TLS", "PBSZ", "PROT", "UTF8");
+        assertThat(((Reply.Line) Command.features(o -> o == Offered.ALWAYS, Set.of("size"))).text())
+            .contains("\n MLST type;size*;modify;perm;unique;\n");
+    }
+
+    /** The features of a FEAT reply, MLST without its facts. */
+    private static List<String> featureLines(Predicate<Offered> offered, Set<String> facts) {
+        List<String> lines = ((Reply.Line) Command.features(offered, facts)).text().lines().toList();
+        assertThat(lines.get(0)).isEqualTo("Features:");
+        assertThat(lines.get(lines.size() - 1)).isEqualTo("End.");
+        return lines.subList(1, lines.size() - 1).stream()
+            .map(l -> l.startsWith(" MLST ") ? "MLST" : l.substring(1)).toList();
+    }
+
+    @Test
+    void byeIsQuit() {
+        assertThat(p("BYE")).isEqualTo(p("QUIT")).isEqualTo(new Quit());
+        assertThat(p("bye")).isEqualTo(new Quit());
+        assertThat(p("BYE")).isInstanceOf(PreLogin.class).isInstanceOf(Urgent.class);
     }
 }

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 class FuzzTest {
     @TempDir Path tmp;
     static final String[] SEEDS = {"USER anonymous", "PASS x", "PORT 127,0,0,1,4,1", "EPRT |2|::1|2000|", "REST 100",
-        "MFMT 20200101000000 a", "SITE CHMOD 755 a", "TYPE A N", "OPTS MLST type;size;", "LIST -la /x", "RETR ../../etc/passwd"};
+        "MFMT 20200101000000 a", "SITE CHMOD 755 a", "TYPE A N", "OPTS MLST type;size;", "LIST -la /x",
+        "RETR ../../etc/passwd"};
 
     @Test
     void parseNeverThrows() {
@@ -72,7 +73,8 @@ class FuzzTest {
         int resolved = 0;
         for (int i = 0; i < 100_000; i++) {
             StringBuilder p = new StringBuilder(r.nextBoolean() ? "/" : "");
-            for (int k = 0, n = r.nextInt(8); k < n; k++) p.append(parts[r.nextInt(parts.length)]).append(r.nextInt(4) == 0 ? "" : "/");
+            for (int k = 0, n = r.nextInt(8); k < n; k++)
+                p.append(parts[r.nextInt(parts.length)]).append(r.nextInt(4) == 0 ? "" : "/");
             String cwd = r.nextBoolean() ? "/" : "/a/b";
             try {
                 Path real = j.real(j.virtual(cwd, p.toString()));

@@ -2,45 +2,36 @@ package ftp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
+import org.apache.commons.net.ftp.FTPClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every record of the sealed Command type (found by walking the permitted subclasses) passes the
- * same login and write-right checks. A new verb without a sample line here fails the test.
+ * The login and write-right gates: every record of the sealed Command type (found by walking the
+ * permitted subclasses) passes the same checks, and a read-only user changes nothing. A new
+ * record without a sample line (CommandTest.SAMPLES) fails the test.
  */
 class RightsTest {
     @TempDir Path tmp;
 
-    static final Map<String, String> SAMPLES = Map.ofEntries(
-        Map.entry("User", "USER x"), Map.entry("Pass", "PASS x"), Map.entry("Acct", "ACCT x"), Map.entry("Rein", "REIN"),
-        Map.entry("Quit", "QUIT"), Map.entry("Host", "HOST h"), Map.entry("Auth", "AUTH TLS"), Map.entry("Pbsz", "PBSZ 0"),
-        Map.entry("Prot", "PROT P"), Map.entry("Ccc", "CCC"), Map.entry("Cwd", "CWD d"), Map.entry("Cdup", "CDUP"),
-        Map.entry("Pwd", "PWD"), Map.entry("Mkd", "MKD newdir"), Map.entry("Rmd", "RMD d"), Map.entry("Dele", "DELE f"),
-        Map.entry("Rnfr", "RNFR f"), Map.entry("Rnto", "RNTO g"), Map.entry("Size", "SIZE f"), Map.entry("Mdtm", "MDTM f"),
-        Map.entry("Mfmt", "MFMT 20000101000000 f"), Map.entry("SiteChmod", "SITE CHMOD 777 f"), Map.entry("SiteHelp", "SITE HELP"),
-        Map.entry("Type", "TYPE I"), Map.entry("Mode", "MODE S"), Map.entry("Stru", "STRU F"), Map.entry("Allo", "ALLO 1"),
-        Map.entry("Rest", "REST 0"), Map.entry("Pasv", "PASV"), Map.entry("Epsv", "EPSV"), Map.entry("Port", "PORT 127,0,0,1,200,1"),
-        Map.entry("Retr", "RETR f"), Map.entry("Stor", "STOR f"), Map.entry("Stou", "STOU"), Map.entry("ListDir", "LIST"),
-        Map.entry("Nlst", "NLST"), Map.entry("Mlsd", "MLSD"), Map.entry("Mlst", "MLST f"), Map.entry("Abor", "ABOR"),
-        Map.entry("Noop", "NOOP"), Map.entry("Syst", "SYST"), Map.entry("Stat", "STAT"), Map.entry("StatPath", "STAT /"), Map.entry("Help", "HELP"),
-        Map.entry("Feat", "FEAT"), Map.entry("OptsUtf8", "OPTS UTF8 ON"), Map.entry("OptsMlst", "OPTS MLST type;"),
-        Map.entry("Unknown", "XYZ"), Map.entry("Malformed", "RETR"), Map.entry("Refused", "TYPE E"));
+    /** A line for every record: the first of CommandTest.SAMPLES that makes it, and three lines that are no command. */
+    static final Map<String, String> SAMPLES = samples();
 
-    static Stream<Class<?>> records(Class<?> c) {
-        if (c.isRecord()) return Stream.of(c);
-        Class<?>[] sub = c.getPermittedSubclasses();
-        return sub == null ? Stream.empty() : Stream.of(sub).flatMap(RightsTest::records).distinct();
+    private static Map<String, String> samples() {
+        Map<String, String> m = new HashMap<>(Map.of("Unknown", "XYZ", "Malformed", "RETR", "Refused", "TYPE E"));
+        for (String line : CommandTest.SAMPLES) m.putIfAbsent(Command.parse(line).getClass().getSimpleName(), line);
+        return m;
     }
 
-    static List<Class<?>> all() { return records(Command.class).distinct().toList(); }
+    static List<Class<?>> all() { return CommandTest.records(); }
 
     @Test
     void everyRecordHasASample() {
@@ -81,6 +72,24 @@ class RightsTest {
             }
             assertThat(writes).contains("Stor", "Stou", "Dele", "Mkd", "Rmd", "Rnfr", "Rnto", "Mfmt", "SiteChmod");
             assertThat(snapshot(s.bobHome)).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void readOnlyUserCannotWriteAndNothingChanges() throws Exception {
+        try (TestServer s = TestServer.start(tmp)) {
+            Files.writeString(s.bobHome.resolve("keep"), "k");
+            FTPClient b = s.login("bob", "pw");
+            assertThat(b.storeFile("new", new ByteArrayInputStream("x".getBytes()))).isFalse();
+            assertThat(b.getReplyCode()).isEqualTo(550);
+            assertThat(b.deleteFile("keep")).isFalse();
+            assertThat(b.makeDirectory("d")).isFalse();
+            assertThat(b.rename("keep", "k2")).isFalse();
+            try (var files = Files.list(s.bobHome)) {
+                assertThat(files.map(p -> p.getFileName().toString())).containsExactly("keep");
+            }
+            assertThat(new String(TestServer.retrieve(b, "keep"))).isEqualTo("k");
+            b.disconnect();
         }
     }
 

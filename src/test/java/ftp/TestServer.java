@@ -1,16 +1,32 @@
 package ftp;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
 import org.apache.commons.net.ftp.FTP;
 import org.apache.commons.net.ftp.FTPClient;
 
 /**
  * The real server on port 0 with temporary homes, for tests. Users: "alice" (password "secret",
  * home {@link #home}, read-write) and "bob" (password "pw", home {@link #bobHome}, read-only);
- * anonymous is off unless a test turns it on. Every timeout is short so tests stay quick.
+ * anonymous is off unless a test turns it on. Every timeout is short so tests stay quick. Also
+ * what tests share around it: files to serve, its log, and ftp.Main run as a process of its own.
  */
 final class TestServer implements AutoCloseable {
     final Path root;       // holds the homes and, outside them, canary files
@@ -70,4 +86,130 @@ final class TestServer implements AutoCloseable {
 
     @Override
     public void close() { server.close(); }
+
+    // ---- files ----
+
+    /** Bytes from a seeded generator: the same in every run. */
+    static byte[] random(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    /** A sparse file: instant to make whatever its size, zeros to read. */
+    static Path sparse(Path p, long size) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
+            f.setLength(size);
+        }
+        return p;
+    }
+
+    /** The temporary files of overwrites in {@code dir}: ".upload.HASH.RANDOM". */
+    static List<String> temps(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".upload.")).toList();
+        }
+    }
+
+    /** RETR through commons-net, asserted to succeed: the bytes. */
+    static byte[] retrieve(FTPClient c, String name) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertThat(c.retrieveFile(name, out)).as(c.getReplyString()).isTrue();
+        return out.toByteArray();
+    }
+
+    /** PASV through commons-net, connected at once: the data socket the library would hide. */
+    static Socket pasv(FTPClient c) throws IOException {
+        assertThat(c.pasv()).isEqualTo(227);
+        Socket d = new Socket("127.0.0.1", RawClient.pasvPort(c.getReplyString()));
+        d.setSoTimeout(10_000);
+        return d;
+    }
+
+    // ---- the server's log ----
+
+    interface Body { void run() throws Exception; }
+
+    /** The records of the "ftp" logger while {@code body} runs (System.Logger ERROR is SEVERE). */
+    static List<LogRecord> logDuring(Body body) throws Exception {
+        List<LogRecord> records = new CopyOnWriteArrayList<>();
+        Handler h = new Handler() {
+            @Override public void publish(LogRecord r) { records.add(r); }
+            @Override public void flush() {}
+            @Override public void close() {}
+        };
+        Logger ftp = Logger.getLogger("ftp");
+        ftp.addHandler(h);
+        try {
+            body.run();
+        } finally {
+            ftp.removeHandler(h);
+        }
+        return records;
+    }
+
+    // ---- ftp.Main as a process of its own: exit codes, signals and System.exit are only real there ----
+
+    static String java() { return Path.of(System.getProperty("java.home"), "bin", "java").toString(); }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    static boolean onPath(String tool) {
+        for (String d : System.getenv("PATH").split(":")) if (Files.isExecutable(Path.of(d, tool))) return true;
+        return false;
+    }
+
+    /** {@code dir}/ftp.properties: user u (password p, home {@code dir}/home, read-write), then {@code lines}. */
+    static Path configFile(Path dir, String... lines) throws IOException {
+        Path home = Files.createDirectories(dir.resolve("home"));
+        String base = "address=127.0.0.1\nlogin.failure.delay=0.05\nuser.u.password=p\nuser.u.home=" + home
+            + "\nuser.u.write=true\n";
+        return Files.writeString(dir.resolve("ftp.properties"), base + String.join("\n", lines) + "\n");
+    }
+
+    record Exit(int code, String out, String err) {}
+
+    /** ftp.Main with {@code args} in its own JVM, bounded to 20 s; its output goes to a folder in {@code dir}. */
+    static Exit runMain(Path dir, Map<String, String> env, String... args) throws Exception {
+        Path run = Files.createTempDirectory(dir, "run");
+        ProcessBuilder b = new ProcessBuilder(java(), "-cp", "target/classes", "ftp.Main");
+        b.command().addAll(List.of(args));
+        b.environment().putAll(env);
+        b.redirectOutput(run.resolve("out").toFile()).redirectError(run.resolve("err").toFile());
+        Process p = b.start();
+        try {
+            assertThat(p.waitFor(20, TimeUnit.SECONDS)).as("ftp.Main ended").isTrue();
+            return new Exit(p.exitValue(), Files.readString(run.resolve("out")), Files.readString(run.resolve("err")));
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    /** User u of {@link #configFile}, logged in, binary, passive; waits (bounded) until a starting server serves. */
+    static FTPClient client(int port) throws IOException {
+        FTPClient c = new FTPClient();
+        c.setDefaultTimeout(10_000);
+        for (int i = 0; ; i++) {
+            try {
+                c.connect("127.0.0.1", port);
+                break;
+            } catch (IOException notYet) {
+                if (i == 100) throw notYet;
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    throw new IOException(e);
+                }
+            }
+        }
+        c.setSoTimeout(10_000);
+        assertThat(c.login("u", "p")).isTrue();
+        c.setFileType(FTPClient.BINARY_FILE_TYPE);
+        c.enterLocalPassiveMode();
+        return c;
+    }
 }

@@ -1,93 +1,126 @@
 package ftp;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
-import java.util.Random;
+import java.util.Map;
+import javax.net.SocketFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
-import org.apache.commons.net.ftp.FTP;
 import org.apache.commons.net.ftp.FTPSClient;
-import org.apache.commons.net.util.TrustManagerUtils;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** FTPS (RFC 4217) through commons-net FTPSClient and raw TLS sockets, with test-only certificates. */
+/**
+ * FTPS (RFC 4217): explicit (AUTH TLS) and implicit, PBSZ, PROT, CCC, REIN under TLS, tls.required
+ * globally and per user, certificates in every form, renewals without a restart (and half ones),
+ * TLS session reuse on data connections, and uploads whose TLS stream is cut. Through commons-net
+ * FTPSClient and raw TLS sockets, with test-only certificates.
+ */
 class TlsTest {
     @TempDir Path tmp;
 
-    static Path res(String name) throws Exception {
-        return Path.of(TlsTest.class.getResource("/tls/" + name).toURI());
-    }
-
     private TestServer server(String... extra) throws Exception {
-        String[] base = {"tls.certificate", res("rsa-a.crt").toString(), "tls.key", res("rsa-a.pkcs1.key").toString()};
-        String[] all = new String[base.length + extra.length];
-        System.arraycopy(base, 0, all, 0, base.length);
-        System.arraycopy(extra, 0, all, base.length, extra.length);
-        return TestServer.start(tmp, all);
+        return TestServer.start(tmp, TlsClient.settings(extra));
     }
 
-    private static FTPSClient client(boolean implicit) {
-        FTPSClient c = new FTPSClient("TLS", implicit);
-        c.setTrustManager(TrustManagerUtils.getAcceptAllTrustManager());
-        c.setConnectTimeout(5000);
-        c.setDefaultTimeout(10_000);
-        return c;
+    static X509Certificate certificate(String name) throws Exception {
+        try (InputStream in = Files.newInputStream(TlsClient.res(name))) {
+            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
     }
 
-    /** Connects, PBSZ 0 and PROT P, logs in as alice, binary, passive. */
-    static FTPSClient login(FTPSClient c, int port) throws Exception {
-        c.connect("127.0.0.1", port);
-        c.setSoTimeout(10_000);
-        c.execPBSZ(0);
-        c.execPROT("P");
-        assertThat(c.login("alice", "secret")).isTrue();
-        c.setFileType(FTP.BINARY_FILE_TYPE);
-        c.enterLocalPassiveMode();
-        return c;
+    /** The certificate a fresh explicit-FTPS connection is shown. */
+    static X509Certificate presented(int port) throws Exception {
+        try (RawClient r = new RawClient("127.0.0.1", port)) {
+            r.reply();
+            RawClient tls = TlsClient.auth(r, port);
+            X509Certificate c = (X509Certificate) ((SSLSocket) tls.socket).getSession().getPeerCertificates()[0];
+            tls.close();
+            return c;
+        }
     }
 
-    /** Trusts anything: the test certificates are self-signed, and tests compare them themselves. */
-    static SSLContext trustAll() throws Exception {
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new TrustManager[] {new X509TrustManager() {
-            public void checkClientTrusted(X509Certificate[] c, String a) {}
-            public void checkServerTrusted(X509Certificate[] c, String a) {}
-            public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
-        }}, null);
-        return ctx;
+    /** Replaces {@code to} with a copy of the resource and moves its mtime on, as a renewal would. */
+    static void install(String resource, Path to, int secondsAhead) throws Exception {
+        Files.copy(TlsClient.res(resource), to, StandardCopyOption.REPLACE_EXISTING);
+        Files.setLastModifiedTime(to, FileTime.from(Instant.now().plusSeconds(secondsAhead)));
     }
+
+    /**
+     * commons-net's FTPSClient, but its data connections can resume the control connection's TLS
+     * session. The JDK's client session cache is keyed by host and the socket's remote port, and a
+     * data connection goes to another port than the control connection, so stock FTPSClient never
+     * resumes (the usual workaround patches JSSE's cache by reflection, which needs --add-opens).
+     * Here the data socket is a plain one that reports the control port as its remote port, with
+     * TLS layered on it from the control connection's own SSLContext: the cache lookup then finds
+     * the control session, through public API only.
+     */
+    static final class ResumingClient extends FTPSClient {
+        private final SSLContext context;
+
+        ResumingClient(SSLContext context) {
+            super(false, context);
+            this.context = context;
+        }
+
+        @Override
+        protected Socket _openDataConnection_(String command, String arg) throws IOException {
+            int controlPort = getRemotePort();
+            setSocketFactory(new SocketFactory() {        // after PROT P FTPSClient would make a TLS socket itself
+                @Override public Socket createSocket() {
+                    return new Socket() {
+                        @Override public int getPort() { return controlPort; }
+                    };
+                }
+                @Override public Socket createSocket(String h, int p) { throw new UnsupportedOperationException(); }
+                @Override public Socket createSocket(String h, int p, java.net.InetAddress l, int lp) {
+                    throw new UnsupportedOperationException();
+                }
+                @Override public Socket createSocket(java.net.InetAddress h, int p) {
+                    throw new UnsupportedOperationException();
+                }
+                @Override public Socket createSocket(java.net.InetAddress h, int p, java.net.InetAddress l, int lp) {
+                    throw new UnsupportedOperationException();
+                }
+            });
+            Socket plain = super._openDataConnection_(command, arg);
+            if (plain == null) return null;
+            SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(plain, "127.0.0.1", controlPort, true);
+            tls.setUseClientMode(true);
+            tls.setSoTimeout(10_000);
+            tls.startHandshake();
+            return tls;
+        }
+    }
+
+    // ---- explicit and implicit FTPS ----
 
     @Test
     void explicitTlsTransfersByteForByte() throws Exception {
         try (TestServer s = server()) {
-            byte[] data = new byte[3 << 20];
-            new Random(7).nextBytes(data);
-            FTPSClient c = login(client(false), s.port());
+            byte[] data = TestServer.random(3 << 20, 7);
+            FTPSClient c = TlsClient.login(TlsClient.client(false), s.port());
             assertThat(c.storeFile("big.bin", new ByteArrayInputStream(data))).isTrue();
             assertThat(Files.readAllBytes(s.home.resolve("big.bin"))).isEqualTo(data);
-            ByteArrayOutputStream back = new ByteArrayOutputStream();
-            assertThat(c.retrieveFile("big.bin", back)).isTrue();
-            assertThat(back.toByteArray()).isEqualTo(data);
+            assertThat(TestServer.retrieve(c, "big.bin")).isEqualTo(data);
             assertThat(c.listNames()).containsExactly("big.bin");
             assertThat(c.sendCommand("FEAT")).isEqualTo(211);
             assertThat(c.getReplyString()).contains("AUTH TLS").contains("PBSZ").contains("PROT");
-            org.assertj.core.api.Assertions.assertThatThrownBy(c::execCCC).hasMessageContaining("534");
+            assertThatThrownBy(c::execCCC).hasMessageContaining("534");
             c.disconnect();
         }
     }
@@ -96,42 +129,14 @@ class TlsTest {
     void implicitTlsProtectsDataByDefault() throws Exception {
         try (TestServer s = server("tls.implicit.port", "0")) {
             Files.writeString(s.home.resolve("x.txt"), "implicit");
-            FTPSClient c = client(true);
+            FTPSClient c = TlsClient.client(true);
             c.connect("127.0.0.1", s.server.implicitPort());
             assertThat(c.login("alice", "secret")).isTrue();
             c.execPROT("P");   // commons-net must know; the server's default is P already
             c.enterLocalPassiveMode();
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            assertThat(c.retrieveFile("x.txt", out)).isTrue();
-            assertThat(out.toString()).isEqualTo("implicit");
+            assertThat(new String(TestServer.retrieve(c, "x.txt"))).isEqualTo("implicit");
             c.disconnect();
         }
-    }
-
-    @Test
-    void pemKeysInEveryFormAndPkcs12Load() throws Exception {
-        String[][] forms = {
-            {"tls.certificate", res("rsa-a.crt").toString(), "tls.key", res("rsa-a.key").toString()},
-            {"tls.certificate", res("ec.crt").toString(), "tls.key", res("ec.sec1.key").toString()},
-            {"tls.certificate", res("ec.crt").toString(), "tls.key", res("ec.pkcs8.key").toString()},
-            {"tls.certificate", res("rsa-a.p12").toString(), "tls.key.password", "changeit"},
-        };
-        for (String[] f : forms) {
-            Path dir = Files.createTempDirectory(tmp, "f");
-            try (TestServer s = TestServer.start(dir, f)) {
-                FTPSClient c = login(client(false), s.port());
-                assertThat(c.listNames()).isEmpty();
-                c.disconnect();
-            }
-        }
-    }
-
-    @Test
-    void anUnreadableCertificateStopsStartUpNamingTheKey() throws Exception {
-        Path bad = Files.writeString(tmp.resolve("bad.crt"), "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TestServer.start(tmp, "tls.certificate", bad.toString(),
-                "tls.key", res("rsa-a.key").toString()))
-            .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("tls.certificate:");
     }
 
     /** CVE-2011-1575: commands pipelined after AUTH TLS in the same packet must never run. */
@@ -141,25 +146,29 @@ class TlsTest {
             r.reply();
             r.send("AUTH TLS\r\nSYST\r\n");
             assertThat(r.reply()).startsWith("234");
-            SSLSocket tls = (SSLSocket) trustAll().getSocketFactory().createSocket(r.socket, "127.0.0.1", s.port(), true);
-            tls.setSoTimeout(5000);
-            tls.startHandshake();
-            OutputStream out = tls.getOutputStream();
-            InputStream in = tls.getInputStream();
-            out.write("NOOP\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            String first = new String(readLine(in), StandardCharsets.US_ASCII);
-            assertThat(first).startsWith("200");   // the NOOP's reply, not SYST's 215
+            RawClient tls = TlsClient.handshake(r, TlsClient.trustAll(), s.port());
+            assertThat(tls.cmd("NOOP")).startsWith("200");   // the NOOP's reply, not SYST's 215
             tls.close();
         }
     }
 
-    private static byte[] readLine(InputStream in) throws Exception {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        int c;
-        while ((c = in.read()) >= 0 && c != '\n') b.write(c);
-        return b.toByteArray();
+    @Test
+    void authAfterLoginLogsOutAndReinUnderTlsIsRefused() throws Exception {
+        try (TestServer t = server(); RawClient plain = t.raw().login("alice", "secret")) {
+            assertThat(plain.cmd("PWD")).startsWith("257");
+            RawClient c = TlsClient.auth(plain, t.port());
+            // RFC 2228 §3: a new security context means a new login; the clear one does not carry over
+            assertThat(c.cmd("PWD")).startsWith("530");
+            assertThat(c.cmd("USER alice")).startsWith("331");
+            assertThat(c.cmd("PASS secret")).startsWith("230");
+            assertThat(c.cmd("CCC")).startsWith("534");
+            assertThat(c.cmd("REIN")).startsWith("534");                       // would fall back to clear text
+            assertThat(c.cmd("PWD")).startsWith("257");                        // still logged in
+            c.close();
+        }
     }
+
+    // ---- tls.required ----
 
     @Test
     void requiredTlsRefusesClearLoginsAndClearData() throws Exception {
@@ -167,7 +176,7 @@ class TlsTest {
             r.reply();
             assertThat(r.cmd("USER alice")).startsWith("530");
             assertThat(r.cmd("PASS secret")).startsWith("530");
-            FTPSClient c = client(false);
+            FTPSClient c = TlsClient.client(false);
             c.connect("127.0.0.1", s.port());
             assertThat(c.login("alice", "secret")).isTrue();
             assertThat(c.sendCommand("PBSZ", "0")).isEqualTo(200);
@@ -181,7 +190,8 @@ class TlsTest {
 
     @Test
     void perUserRequiredTls() throws Exception {
-        try (TestServer s = server("user.carol.password", "c", "user.carol.home", tmp.toString(), "user.carol.tls.required", "true");
+        try (TestServer s = server("user.carol.password", "c", "user.carol.home", tmp.toString(),
+                "user.carol.tls.required", "true");
              RawClient r = s.raw()) {
             r.reply();
             assertThat(r.cmd("USER carol")).startsWith("331");
@@ -191,6 +201,8 @@ class TlsTest {
         }
     }
 
+    // ---- data connections ----
+
     /** An upload whose TLS stream ends without close_notify is truncated: never a 226. */
     @Test
     void truncatedTlsUploadIsNotComplete() throws Exception {
@@ -198,23 +210,13 @@ class TlsTest {
             r.reply();
             r.send("AUTH TLS\r\n");
             assertThat(r.reply()).startsWith("234");
-            SSLContext ctx = trustAll();
-            SSLSocket tls = (SSLSocket) ctx.getSocketFactory().createSocket(r.socket, "127.0.0.1", s.port(), true);
-            tls.setSoTimeout(10_000);
-            tls.startHandshake();
-            var ctl = new Object() {
-                String cmd(String line) throws Exception {
-                    tls.getOutputStream().write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
-                    return reply();
-                }
-                String reply() throws Exception { return new String(readLine(tls.getInputStream()), StandardCharsets.US_ASCII); }
-            };
+            SSLContext ctx = TlsClient.trustAll();
+            RawClient ctl = TlsClient.handshake(r, ctx, s.port());
             assertThat(ctl.cmd("USER alice")).startsWith("331");
             assertThat(ctl.cmd("PASS secret")).startsWith("230");
             assertThat(ctl.cmd("PBSZ 0")).startsWith("200");
             assertThat(ctl.cmd("PROT P")).startsWith("200");
-            String pasv = ctl.cmd("EPSV");
-            int port = Integer.parseInt(pasv.trim().replaceAll(".*\\|\\|\\|(\\d+)\\|.*", "$1"));
+            int port = RawClient.epsvPort(ctl.cmd("EPSV"));
             Socket plain = new Socket();
             plain.connect(new InetSocketAddress("127.0.0.1", port), 5000);
             assertThat(ctl.cmd("STOR cut.bin")).startsWith("150");
@@ -229,45 +231,162 @@ class TlsTest {
     }
 
     @Test
-    void renewedCertificateIsUsedWithoutRestart() throws Exception {
-        Path cert = tmp.resolve("fullchain.pem"), key = tmp.resolve("privkey.pem");
-        Files.copy(res("rsa-a.crt"), cert);
-        Files.copy(res("rsa-a.key"), key);
-        Path dir = Files.createDirectory(tmp.resolve("srv"));
-        try (TestServer s = TestServer.start(dir, "tls.certificate", cert.toString(), "tls.key", key.toString())) {
-            assertThat(serverCertificate(s)).contains("test-only-a");
-            Files.copy(res("rsa-b.crt"), cert, StandardCopyOption.REPLACE_EXISTING);
-            Files.copy(res("rsa-b.key"), key, StandardCopyOption.REPLACE_EXISTING);
-            Files.setLastModifiedTime(cert, FileTime.from(Instant.now().plusSeconds(5)));
-            assertThat(serverCertificate(s)).contains("test-only-b");
-            Files.writeString(key, "broken");    // a broken renewal keeps the pair in use
-            Files.setLastModifiedTime(key, FileTime.from(Instant.now().plusSeconds(10)));
-            assertThat(serverCertificate(s)).contains("test-only-b");
-        }
+    void sessionReuseCheck() throws Exception {
+        FakeSession control12 = new FakeSession(new byte[] {1}, "TLSv1.2", 5);
+        FakeSession control13 = new FakeSession(new byte[] {1}, "TLSv1.3", 5);
+        assertThat(Tls.resumes(new FakeSession(new byte[] {1}, "TLSv1.2", 5), control12)).isTrue();
+        assertThat(Tls.resumes(new FakeSession(new byte[] {2}, "TLSv1.3", 5), control13)).isTrue();
+        assertThat(Tls.resumes(new FakeSession(new byte[] {2}, "TLSv1.3", 6), control13)).isFalse();
+        assertThat(Tls.resumes(new FakeSession(new byte[] {2}, "TLSv1.2", 5), control12)).isFalse();
     }
 
-    private String serverCertificate(TestServer s) throws Exception {
-        try (RawClient r = s.raw()) {
-            r.reply();
-            r.send("AUTH TLS\r\n");
-            assertThat(r.reply()).startsWith("234");
-            SSLSocket tls = (SSLSocket) trustAll().getSocketFactory().createSocket(r.socket, "127.0.0.1", s.port(), true);
-            tls.startHandshake();
-            String dn = ((X509Certificate) tls.getSession().getPeerCertificates()[0]).getSubjectX500Principal().getName();
-            tls.close();
-            return dn;
+    @Test
+    void aDataConnectionThatDoesNotResumeGets522() throws Exception {
+        try (TestServer s = TestServer.start(tmp, "tls.certificate", TlsClient.res("rsa-a.crt").toString(),
+                "tls.key", TlsClient.res("rsa-a.key").toString(), "tls.require.session.reuse", "true")) {
+            Files.writeString(s.home.resolve("f.txt"), "data");
+            FTPSClient c = TlsClient.login(new FTPSClient(false, TlsClient.trustAll()), s.port());
+            assertThat(c.sendCommand("EPSV")).isEqualTo(229);
+            int port = RawClient.epsvPort(c.getReplyString().trim());
+            try (Socket plain = new Socket()) {
+                plain.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+                plain.setSoTimeout(5000);
+                assertThat(c.sendCommand("RETR", "f.txt")).isEqualTo(150);
+                // another SSLContext: an empty session cache, so only a full handshake is possible
+                SSLSocket data = (SSLSocket) TlsClient.trustAll().getSocketFactory()
+                    .createSocket(plain, "127.0.0.1", port, true);
+                try {
+                    data.startHandshake();
+                    data.getInputStream().read();              // the server drops it after its check
+                } catch (IOException expected) {
+                    // either way the data connection is refused
+                }
+                assertThat(c.getReply()).as(c.getReplyString()).isEqualTo(522);
+            }
+            assertThat(c.sendNoOp()).isTrue();                 // the session itself goes on
+            c.disconnect();
         }
     }
 
     @Test
-    void sessionReuseCheck() throws Exception {
-        assertThat(Tls.resumes(new FakeSession(new byte[] {1}, "TLSv1.2", 5), new FakeSession(new byte[] {1}, "TLSv1.2", 5))).isTrue();
-        assertThat(Tls.resumes(new FakeSession(new byte[] {2}, "TLSv1.3", 5), new FakeSession(new byte[] {1}, "TLSv1.3", 5))).isTrue();
-        assertThat(Tls.resumes(new FakeSession(new byte[] {2}, "TLSv1.3", 6), new FakeSession(new byte[] {1}, "TLSv1.3", 5))).isFalse();
-        assertThat(Tls.resumes(new FakeSession(new byte[] {2}, "TLSv1.2", 5), new FakeSession(new byte[] {1}, "TLSv1.2", 5))).isFalse();
+    void requiredSessionReuseSurvivesACertificateRenewal() throws Exception {
+        Path cert = tmp.resolve("fullchain.pem"), key = tmp.resolve("privkey.pem");
+        Files.copy(TlsClient.res("rsa-a.crt"), cert);
+        Files.copy(TlsClient.res("rsa-a.key"), key);
+        try (TestServer s = TestServer.start(Files.createDirectory(tmp.resolve("srv")),
+                "tls.certificate", cert.toString(), "tls.key", key.toString(), "tls.require.session.reuse", "true")) {
+            Files.write(s.home.resolve("before.bin"), new byte[50_000]);
+            FTPSClient c = TlsClient.login(new ResumingClient(TlsClient.trustAll()), s.port());
+            ByteArrayOutputStream back = new ByteArrayOutputStream();
+            assertThat(c.retrieveFile("before.bin", back)).as(c.getReplyString()).isTrue();
+            assertThat(back.size()).isEqualTo(50_000);
+
+            install("rsa-b.crt", cert, 5);
+            install("rsa-b.key", key, 5);
+            // a new connection proves the server picked the renewal up ...
+            assertThat(presented(s.port())).isEqualTo(certificate("rsa-b.crt"));
+            // ... while the old session's data connections still resume from the context its control connection used
+            back.reset();
+            assertThat(c.retrieveFile("before.bin", back)).as(c.getReplyString()).isTrue();
+            assertThat(back.size()).isEqualTo(50_000);
+            assertThat(c.listNames()).as(c.getReplyString()).containsExactly("before.bin");
+            // The upload comes last because of the client, not the server: JSSE's client uses a TLS 1.3
+            // ticket once, and each data connection lives on the ticket the previous one received. An
+            // upload's data connection is never read, so the ticket the server sends on it is never
+            // taken in, and a transfer after it would find no session to resume (522).
+            assertThat(c.storeFile("after.bin", new ByteArrayInputStream(new byte[1000]))).as(c.getReplyString())
+                .isTrue();
+            assertThat(Files.size(s.home.resolve("after.bin"))).isEqualTo(1000);
+            c.disconnect();
+        }
     }
 
-    private record FakeSession(byte[] getId, String getProtocol, long getCreationTime) implements javax.net.ssl.SSLSession {
+    // ---- certificates: forms, errors, renewal ----
+
+    @Test
+    void pemKeysInEveryFormAndPkcs12Load() throws Exception {
+        String[][] forms = {
+            {"tls.certificate", TlsClient.res("rsa-a.crt").toString(), "tls.key",
+                TlsClient.res("rsa-a.key").toString()},
+            {"tls.certificate", TlsClient.res("ec.crt").toString(), "tls.key", TlsClient.res("ec.sec1.key").toString()},
+            {"tls.certificate", TlsClient.res("ec.crt").toString(), "tls.key",
+                TlsClient.res("ec.pkcs8.key").toString()},
+            {"tls.certificate", TlsClient.res("rsa-a.p12").toString(), "tls.key.password", "changeit"},
+        };
+        for (String[] f : forms) {
+            Path dir = Files.createTempDirectory(tmp, "f");
+            try (TestServer s = TestServer.start(dir, f)) {
+                FTPSClient c = TlsClient.login(TlsClient.client(false), s.port());
+                assertThat(c.listNames()).isEmpty();
+                c.disconnect();
+            }
+        }
+    }
+
+    @Test
+    void anUnreadableCertificateStopsStartUpNamingTheKey() throws Exception {
+        Path bad = Files.writeString(tmp.resolve("bad.crt"),
+            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+        assertThatThrownBy(() -> TestServer.start(tmp, "tls.certificate", bad.toString(),
+                "tls.key", TlsClient.res("rsa-a.key").toString()))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("tls.certificate:");
+    }
+
+    @Test
+    void aKeyOfAnotherPairIsRefusedAtStartUpAndByCheckConfig() throws Exception {
+        Path cfg = TestServer.configFile(tmp, "port=0",
+            "tls.certificate=" + TlsClient.res("rsa-a.crt"), "tls.key=" + TlsClient.res("rsa-b.key"));
+        Config c = Config.load(cfg);                     // both files are readable: only loading them can tell
+        assertThatThrownBy(() -> new FtpServer(c)).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageStartingWith("tls.key:");
+
+        TestServer.Exit e = TestServer.runMain(tmp, Map.of(), "--check-config", "-c", cfg.toString());
+        assertThat(e.code()).isEqualTo(2);
+        assertThat(e.err().lines().toList()).as(e.err()).singleElement().asString().contains("tls.key");
+        assertThat(e.out()).doesNotContain("config OK");
+    }
+
+    @Test
+    void renewedCertificateIsUsedWithoutRestart() throws Exception {
+        Path cert = tmp.resolve("fullchain.pem"), key = tmp.resolve("privkey.pem");
+        Files.copy(TlsClient.res("rsa-a.crt"), cert);
+        Files.copy(TlsClient.res("rsa-a.key"), key);
+        Path dir = Files.createDirectory(tmp.resolve("srv"));
+        try (TestServer s = TestServer.start(dir, "tls.certificate", cert.toString(), "tls.key", key.toString())) {
+            assertThat(subject(s)).contains("test-only-a");
+            Files.copy(TlsClient.res("rsa-b.crt"), cert, StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(TlsClient.res("rsa-b.key"), key, StandardCopyOption.REPLACE_EXISTING);
+            Files.setLastModifiedTime(cert, FileTime.from(Instant.now().plusSeconds(5)));
+            assertThat(subject(s)).contains("test-only-b");
+            Files.writeString(key, "broken");    // a broken renewal keeps the pair in use
+            Files.setLastModifiedTime(key, FileTime.from(Instant.now().plusSeconds(10)));
+            assertThat(subject(s)).contains("test-only-b");
+        }
+    }
+
+    private static String subject(TestServer s) throws Exception {
+        return presented(s.port()).getSubjectX500Principal().getName();
+    }
+
+    @Test
+    void aMismatchedRenewalKeepsTheOldPairUntilTheKeyMatches() throws Exception {
+        Path cert = tmp.resolve("fullchain.pem"), key = tmp.resolve("privkey.pem");
+        Files.copy(TlsClient.res("rsa-a.crt"), cert);
+        Files.copy(TlsClient.res("rsa-a.key"), key);
+        X509Certificate a = certificate("rsa-a.crt"), b = certificate("rsa-b.crt");
+        assertThat(a).isNotEqualTo(b);
+        try (TestServer s = TestServer.start(Files.createDirectory(tmp.resolve("srv")),
+                "tls.certificate", cert.toString(), "tls.key", key.toString())) {
+            assertThat(presented(s.port())).isEqualTo(a);
+            install("rsa-b.crt", cert, 5);                // half a renewal: rsa-b's certificate, rsa-a's key
+            assertThat(presented(s.port())).as("a mismatched pair must not replace a working one").isEqualTo(a);
+            install("rsa-b.key", key, 10);                // the other half: now a matching pair
+            assertThat(presented(s.port())).isEqualTo(b);
+        }
+    }
+
+    private record FakeSession(byte[] getId, String getProtocol, long getCreationTime)
+            implements javax.net.ssl.SSLSession {
         public String getCipherSuite() { return "TLS_AES_128_GCM_SHA256"; }
         public javax.net.ssl.SSLSessionContext getSessionContext() { return null; }
         public long getLastAccessedTime() { return 0; }

@@ -1,0 +1,431 @@
+package ftp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.apache.commons.net.ftp.FTPClient;
+import org.apache.commons.net.ftp.FTPReply;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * STOR APPE STOU: new files in place, overwrites through a temporary file and an atomic rename,
+ * resuming (REST + STOR, APPE), TYPE A, busy marks by real path, max.upload.size and quotas, and
+ * uploads that go wrong (the client vanishes or resets, never connects, names a FIFO or a missing
+ * folder, races a directory walk): never a stuck busy mark, a temporary file left, or a damaged
+ * old file.
+ */
+class UploadTest {
+    @TempDir Path tmp;
+
+    @Test
+    void uploadListDownload() throws Exception {
+        try (TestServer s = TestServer.start(tmp)) {
+            FTPClient c = s.alice();
+            assertThat(c.storeFile("a.txt", new ByteArrayInputStream("hello".getBytes()))).isTrue();
+            assertThat(Files.readString(s.home.resolve("a.txt"))).isEqualTo("hello");
+            assertThat(c.listNames()).containsExactly("a.txt");
+            assertThat(new String(TestServer.retrieve(c, "a.txt"))).isEqualTo("hello");
+            c.logout();
+            c.disconnect();
+        }
+    }
+
+    @Test
+    void overwriteReplacesAndStouCreatesUniqueFiles() throws Exception {
+        try (TestServer s = TestServer.start(tmp)) {
+            FTPClient c = s.alice();
+            Files.writeString(s.home.resolve("f.txt"), "old content");
+            assertThat(c.storeFile("f.txt", new ByteArrayInputStream("new".getBytes()))).isTrue();
+            assertThat(Files.readString(s.home.resolve("f.txt"))).isEqualTo("new");
+            assertThat(c.storeUniqueFile(new ByteArrayInputStream("u".getBytes()))).isTrue();
+            try (var files = Files.list(s.home)) {
+                assertThat(files.map(p -> p.getFileName().toString())).contains("f.txt")
+                    .anyMatch(n -> n.startsWith("ftp-"));
+            }
+            assertThat(TestServer.temps(s.home)).isEmpty();
+            c.disconnect();
+        }
+    }
+
+    @Test
+    void resumeUpload() throws Exception {
+        try (TestServer s = TestServer.start(tmp)) {
+            FTPClient c = s.alice();
+            byte[] data = TestServer.random(3 << 20, 2);
+            // an interrupted upload: the first 1 MB arrived; REST + STOR sends the rest
+            Files.write(s.home.resolve("up.bin"), Arrays.copyOf(data, 1_000_000));
+            c.setRestartOffset(1_000_000);
+            assertThat(c.storeFile("up.bin", new ByteArrayInputStream(data, 1_000_000, data.length))).isTrue();
+            assertThat(Files.readAllBytes(s.home.resolve("up.bin"))).isEqualTo(data);
+            // APPE resumes too
+            Files.write(s.home.resolve("ap.bin"), Arrays.copyOf(data, 777));
+            assertThat(c.appendFile("ap.bin", new ByteArrayInputStream(data, 777, data.length))).isTrue();
+            assertThat(Files.readAllBytes(s.home.resolve("ap.bin"))).isEqualTo(data);
+            c.disconnect();
+        }
+    }
+
+    @Test
+    void asciiStorStoresLfAndKeepsALoneCr() throws Exception {
+        try (TestServer s = TestServer.start(tmp)) {
+            FTPClient c = s.alice();
+            // the client sends CRLF, the file gets LF; a lone CR survives
+            assertThat(c.sendCommand("TYPE A")).isEqualTo(200);
+            try (Socket d = TestServer.pasv(c); var out = d.getOutputStream()) {
+                assertThat(c.sendCommand("STOR dos.txt")).isEqualTo(150);
+                out.write("x\r\ny\rz\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            assertThat(c.getReply()).isEqualTo(226);
+            assertThat(Files.readString(s.home.resolve("dos.txt"))).isEqualTo("x\ny\rz\n");
+            c.disconnect();
+        }
+    }
+
+    @Test
+    void storIntoAMissingFolderSaysNoSuchFile() throws Exception {
+        try (TestServer s = TestServer.start(tmp); RawClient r = s.raw().login("alice", "secret")) {
+            RawClient.epsvPort(r.cmd("EPSV"));
+            assertThat(r.cmd("STOR nosuchdir/x.txt")).startsWith("550").contains("No such file")
+                .doesNotContain("Permission denied");
+            assertThat(Files.exists(s.home.resolve("nosuchdir"))).isFalse();
+            assertThat(r.cmd("NOOP")).startsWith("200");
+        }
+    }
+
+    @Test
+    void uploadsOntoAFifoAreRefusedAtOnce() throws Exception {
+        try (TestServer s = TestServer.start(tmp); RawClient r = s.raw().login("alice", "secret")) {
+            Path fifo = s.home.resolve("pipe");
+            int rc;
+            try {
+                Process p = new ProcessBuilder("mkfifo", fifo.toString()).redirectErrorStream(true).start();
+                rc = p.waitFor(5, TimeUnit.SECONDS) ? p.exitValue() : -1;
+            } catch (IOException e) {
+                rc = -1;
+            }
+            Assumptions.assumeTrue(rc == 0 && Files.exists(fifo), "mkfifo not available");
+            // open(2) of a FIFO for writing blocks until a reader comes: the server must not try
+            for (String verb : new String[] {"STOR", "APPE"}) {
+                RawClient.epsvPort(r.cmd("EPSV"));
+                assertThat(r.cmd(verb + " pipe")).startsWith("550");
+                assertThat(r.cmd("NOOP")).startsWith("200");
+            }
+            assertThat(Files.isRegularFile(fifo)).isFalse();
+        }
+    }
+
+    // ---- busy marks ----
+
+    @Test
+    void aFileBeingUploadedIsBusyForOthers() throws Exception {
+        try (TestServer s = TestServer.start(tmp); RawClient up = s.raw().login("alice", "secret")) {
+            up.cmd("TYPE I");
+            Socket d = up.pasv();
+            assertThat(up.cmd("STOR growing.bin")).startsWith("150");
+            d.getOutputStream().write(new byte[50_000]);
+            FTPClient other = s.alice();
+            assertThat(other.deleteFile("growing.bin")).isFalse();
+            assertThat(other.getReplyCode()).isEqualTo(450);
+            assertThat(other.sendCommand("RNFR growing.bin")).isEqualTo(450);
+            assertThat(other.storeFile("growing.bin", new ByteArrayInputStream(new byte[1]))).isFalse();
+            assertThat(other.getReplyCode()).isEqualTo(450);
+            d.getOutputStream().write(new byte[50_000]);
+            d.close();
+            assertThat(up.reply()).startsWith("226");
+            assertThat(Files.size(s.home.resolve("growing.bin"))).isEqualTo(100_000);
+            assertThat(other.deleteFile("growing.bin")).isTrue();                   // free again once done
+            other.disconnect();
+        }
+    }
+
+    @Test
+    void aRunningOverwriteProtectsItsTempFileTargetAndParent() throws Exception {
+        try (TestServer s = TestServer.start(tmp); RawClient up = s.raw().login("alice", "secret")) {
+            Path dir = Files.createDirectory(s.home.resolve("dir"));
+            Path target = Files.writeString(dir.resolve("f.bin"), "old");
+            Files.writeString(s.home.resolve("other"), "other");
+            up.cmd("TYPE I");
+            try (Socket d = up.epsv()) {
+                assertThat(up.cmd("STOR dir/f.bin")).startsWith("150");
+                OutputStream out = d.getOutputStream();
+                out.write(new byte[1000]);
+                out.flush();
+                List<String> temps = TestServer.temps(dir);
+                assertThat(temps).hasSize(1);                   // ".upload.…", created before the 150
+                String temp = "dir/" + temps.get(0);
+                FTPClient c = s.alice();
+                assertThat(c.listNames("dir")).containsExactly("dir/f.bin");                     // never listed
+                assertThat(c.sendCommand("RNFR " + temp)).as(c.getReplyString()).isEqualTo(553);  // nor reachable
+                assertThat(c.sendCommand("DELE " + temp)).as(c.getReplyString()).isEqualTo(553);
+                assertThat(c.sendCommand("RNFR other")).isEqualTo(350);
+                // nothing renamed over it
+                assertThat(c.sendCommand("RNTO " + temp)).as(c.getReplyString()).isEqualTo(553);
+                assertThat(c.sendCommand("RNFR other")).isEqualTo(350);
+                assertThat(c.sendCommand("RNTO dir/f.bin")).as(c.getReplyString()).isEqualTo(450);
+                assertThat(c.sendCommand("DELE dir/f.bin")).as(c.getReplyString()).isEqualTo(450);
+                // the upload would land elsewhere
+                assertThat(c.sendCommand("RNFR dir")).as(c.getReplyString()).isEqualTo(450);
+                assertThat(Files.readString(s.home.resolve("other"))).isEqualTo("other");
+                // replaced only at the end
+                assertThat(Files.readString(target)).isEqualTo("old");
+                out.write(new byte[] {7, 8, 9});
+                c.disconnect();
+            }
+            assertThat(up.reply()).startsWith("226");
+            byte[] expected = new byte[1003];
+            expected[1000] = 7;
+            expected[1001] = 8;
+            expected[1002] = 9;
+            assertThat(Files.readAllBytes(target)).isEqualTo(expected);
+            assertThat(TestServer.temps(dir)).isEmpty();
+        }
+    }
+
+    /**
+     * An overwrite through a link to a folder claims the real file: the same file, named through
+     * the real folder, is busy for RNFR, DELE and APPE, and the folder can't be renamed from under it.
+     */
+    @Test
+    void busyMarksFollowRealPathsThroughALinkedFolder() throws Exception {
+        try (TestServer s = TestServer.start(tmp); RawClient up = s.raw().login("alice", "secret");
+             RawClient other = s.raw().login("alice", "secret")) {
+            Path rd = Files.createDirectory(s.home.resolve("rd"));
+            Path x = Files.writeString(rd.resolve("x"), "old");
+            Path alias = s.home.resolve("alias");
+            try {
+                Files.createSymbolicLink(alias, Path.of("rd"));
+            } catch (IOException | UnsupportedOperationException e) {
+                Assumptions.abort("symbolic links not supported: " + e);
+            }
+            byte[] first = "first part;".getBytes(StandardCharsets.US_ASCII);
+            byte[] second = "second part".getBytes(StandardCharsets.US_ASCII);
+            assertThat(up.cmd("TYPE I")).startsWith("200");
+            try (Socket d = up.epsv()) {
+                assertThat(up.cmd("STOR alias/x")).startsWith("150");
+                OutputStream out = d.getOutputStream();
+                out.write(first);
+                out.flush();
+                assertThat(other.cmd("RNFR rd")).as("RNFR rd").startsWith("450");
+                assertThat(other.cmd("RNFR rd/x")).as("RNFR rd/x").startsWith("450");
+                assertThat(other.cmd("DELE rd/x")).as("DELE rd/x").startsWith("450");
+                assertThat(other.cmd("TYPE I")).startsWith("200");
+                RawClient.epsvPort(other.cmd("EPSV"));
+                assertThat(other.cmd("APPE rd/x")).as("APPE rd/x").startsWith("450");
+                assertThat(other.cmd("STOR rd/x")).as("STOR rd/x").startsWith("450");
+                assertThat(other.cmd("NOOP")).startsWith("200");
+                assertThat(Files.readString(x)).isEqualTo("old");   // replaced only at the end
+                out.write(second);
+            }
+            assertThat(up.reply()).startsWith("226");
+            assertThat(Files.readAllBytes(x)).isEqualTo((new String(first, StandardCharsets.US_ASCII)
+                + new String(second, StandardCharsets.US_ASCII)).getBytes(StandardCharsets.US_ASCII));
+            assertThat(TestServer.temps(rd)).isEmpty();
+            assertThat(TestServer.temps(s.home)).isEmpty();
+            assertThat(Files.isSymbolicLink(alias)).isTrue();
+            assertThat(other.cmd("RNFR rd")).startsWith("350");     // the claims went with the upload
+            assertThat(other.cmd("NOOP")).startsWith("200");
+        }
+    }
+
+    // ---- size limits and quotas ----
+
+    @Test
+    void maxUploadSizeCountsBytesWrittenAndLeavesNothingHalfDone() throws Exception {
+        try (TestServer s = TestServer.start(tmp, "max.upload.size", "1000")) {
+            FTPClient c = s.alice();
+            assertThat(c.storeFile("big", new ByteArrayInputStream(new byte[5000]))).isFalse();
+            assertThat(c.getReplyCode()).isEqualTo(552);
+            assertThat(Files.exists(s.home.resolve("big"))).isFalse();
+            Files.writeString(s.home.resolve("old"), "old content");
+            assertThat(c.appendFile("old", new ByteArrayInputStream(new byte[5000]))).isFalse();
+            assertThat(Files.readString(s.home.resolve("old"))).isEqualTo("old content");
+            assertThat(c.storeFile("old", new ByteArrayInputStream(new byte[5000]))).isFalse();
+            assertThat(Files.readString(s.home.resolve("old"))).isEqualTo("old content");
+            assertThat(c.storeFile("ok", new ByteArrayInputStream(new byte[1000]))).isTrue();
+            c.disconnect();
+        }
+    }
+
+    @Test
+    void quotaCountsTheWholeHomeAndAReplacedFileIsFreed() throws Exception {
+        try (TestServer s = TestServer.start(tmp, "user.alice.quota", "3000")) {
+            Files.write(s.home.resolve("one-mib"), new byte[1 << 20]);
+            Files.delete(s.home.resolve("one-mib"));
+            FTPClient f = s.alice();
+            // quota: 3000 bytes for the whole home
+            assertThat(f.storeFile("a", new ByteArrayInputStream(new byte[2000]))).isTrue();
+            assertThat(f.storeFile("b", new ByteArrayInputStream(new byte[2000]))).isFalse();
+            assertThat(f.getReplyCode()).isEqualTo(552);
+            assertThat(Files.exists(s.home.resolve("b"))).isFalse();
+            // replacing frees the old size
+            assertThat(f.storeFile("a", new ByteArrayInputStream(new byte[2900]))).isTrue();
+            f.disconnect();
+        }
+    }
+
+    @Test
+    void quotaUploadsSurviveDirectoriesComingAndGoing() throws Exception {
+        try (TestServer s = TestServer.start(tmp, "user.alice.quota", "10M")) {
+            FTPClient c = s.alice();
+            List<Throwable> churnErrors = new CopyOnWriteArrayList<>();
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            // the quota walk (Files.walkFileTree) meets directories vanishing under it
+            Thread churn = Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < 1_000_000 && System.nanoTime() < end; i++) {
+                    Path d = s.home.resolve("d" + (i % 4)), sub = d.resolve("sub");
+                    try {
+                        Files.createDirectories(sub);
+                        Files.writeString(sub.resolve("x"), "x");
+                        Files.delete(sub.resolve("x"));
+                        Files.delete(sub);
+                        Files.delete(d);
+                    } catch (IOException e) {
+                        churnErrors.add(e);
+                        return;
+                    }
+                }
+            });
+            int uploads = 0;
+            try {
+                for (int i = 0; i < 10_000 && System.nanoTime() < end; i++, uploads++) {
+                    boolean ok = c.storeFile("q" + (i % 3), new ByteArrayInputStream(new byte[100]));
+                    assertThat(c.getReplyCode()).as("upload %d: %s", i, c.getReplyString()).isEqualTo(226);
+                    assertThat(ok).isTrue();
+                }
+            } finally {
+                churn.join(5000);
+            }
+            assertThat(churnErrors).isEmpty();
+            assertThat(uploads).isPositive();
+            c.disconnect();
+        }
+    }
+
+    // ---- uploads that go wrong ----
+
+    /** Sends {@code command} until the reply is not 450: a vanished client's claim goes away soon, never stays. */
+    static int untilNotBusy(FTPClient c, String command) throws IOException, InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        int code;
+        for (int i = 0; (code = c.sendCommand(command)) == 450 && i < 100 && System.nanoTime() < end; i++)
+            Thread.sleep(50);
+        return code;
+    }
+
+    /** EPSV, STOR, then a TCP reset of the control connection: at once, or right after the 150. */
+    static void vanishDuringStor(TestServer s, String name, boolean after150) throws IOException {
+        RawClient r = s.raw().login("alice", "secret");
+        r.cmd("TYPE I");
+        RawClient.epsvPort(r.cmd("EPSV"));
+        r.send("STOR " + name + "\r\n");
+        if (after150) assertThat(r.reply()).startsWith("150");
+        r.socket.setSoLinger(true, 0);     // close sends RST, not FIN
+        r.close();
+    }
+
+    @Test
+    void aClientResetAroundThe150LeavesNoClaimNoTempFileAndTheOldFileWhole() throws Exception {
+        try (TestServer s = TestServer.start(tmp)) {
+            FTPClient c = s.alice();
+            Path keep = Files.writeString(s.home.resolve("keep.txt"), "old");
+            for (int i = 0; i < 8; i++) {                      // a race: a few rounds, both timings
+                boolean after150 = i % 2 == 1;
+                // a new file: written in place, removed again as no data ever came
+                vanishDuringStor(s, "new.bin", after150);
+                assertThat(untilNotBusy(c, "DELE new.bin")).as("round %d: %s", i, c.getReplyString()).isEqualTo(550);
+                // the server removes the empty file, then drops its claim: a STOR in between may still see 450, briefly
+                boolean stored = false;
+                byte[] three = {1, 2, 3};
+                for (int k = 0; k < 100 && !(stored = c.storeFile("new.bin", new ByteArrayInputStream(three))); k++) {
+                    assertThat(c.getReplyCode()).as(c.getReplyString()).isEqualTo(450);
+                    Thread.sleep(50);
+                }
+                assertThat(stored).as(c.getReplyString()).isTrue();
+                assertThat(c.deleteFile("new.bin")).as(c.getReplyString()).isTrue();
+                // an overwrite: goes through a temporary file, which must be gone with the claim
+                vanishDuringStor(s, "keep.txt", after150);
+                assertThat(untilNotBusy(c, "RNFR keep.txt")).as("round %d: %s", i, c.getReplyString()).isEqualTo(350);
+                assertThat(c.sendCommand("NOOP")).isEqualTo(200);      // drops the pending RNFR
+                assertThat(TestServer.temps(s.home)).isEmpty();
+                assertThat(Files.readString(keep)).isEqualTo("old");
+            }
+            assertThat(c.storeFile("keep.txt", new ByteArrayInputStream("new".getBytes()))).as(c.getReplyString())
+                .isTrue();
+            assertThat(Files.readString(keep)).isEqualTo("new");
+            assertThat(c.deleteFile("keep.txt")).as(c.getReplyString()).isTrue();
+            c.disconnect();
+        }
+    }
+
+    @Test
+    void aClientVanishingMidOverwriteLeavesTheOldFileWhole() throws Exception {
+        try (TestServer s = TestServer.start(tmp)) {
+            FTPClient c = s.alice();
+            Files.writeString(s.home.resolve("precious"), "old");
+            try (RawClient r = s.raw().login("alice", "secret")) {
+                r.cmd("TYPE I");
+                Socket d = r.pasv();
+                assertThat(r.cmd("STOR precious")).startsWith("150");
+                d.getOutputStream().write(new byte[100_000]);
+                d.setSoLinger(true, 0);
+                d.close();                                   // RST, no orderly end
+                r.socket.setSoLinger(true, 0);
+            }
+            assertThat(c.sendCommand("NOOP")).isEqualTo(200);
+            for (int i = 0; i < 100 && !TestServer.temps(s.home).isEmpty(); i++) Thread.sleep(50);
+            assertThat(Files.readString(s.home.resolve("precious"))).isEqualTo("old");
+            assertThat(TestServer.temps(s.home)).isEmpty();
+            assertThat(FTPReply.isPositiveCompletion(s.alice().sendCommand("NOOP"))).isTrue();
+            c.disconnect();
+        }
+    }
+
+    @Test
+    void aDataConnectionThatNeverComesLeavesNoEmptyFile() throws Exception {
+        try (TestServer s = TestServer.start(tmp, "data.timeout", "1");
+             RawClient r = s.raw().login("alice", "secret")) {
+            r.cmd("TYPE I");
+            RawClient.epsvPort(r.cmd("EPSV"));
+            assertThat(r.cmd("STOR ghost.bin")).startsWith("150");
+            assertThat(r.reply()).startsWith("425");           // the watchdog gave up on the listener
+            assertThat(s.home.resolve("ghost.bin")).doesNotExist();
+            assertThat(r.cmd("NOOP")).startsWith("200");
+        }
+    }
+
+    /** REST + STOR cuts the file only once data comes. */
+    @Test
+    void restStorWhoseDataConnectionNeverComesLeavesTheFileUntouched() throws Exception {
+        try (TestServer s = TestServer.start(tmp, "data.timeout", "1");
+             RawClient r = s.raw().login("alice", "secret")) {
+            Path f = Files.writeString(s.home.resolve("f"), "0123456789AB");
+            FileTime mtime = Files.getLastModifiedTime(f);
+            assertThat(r.cmd("TYPE I")).startsWith("200");
+            assertThat(r.cmd("REST 3")).startsWith("350");
+            RawClient.epsvPort(r.cmd("EPSV"));                       // REST survives EPSV (a transfer parameter)
+            assertThat(r.cmd("STOR f")).startsWith("150");
+            assertThat(r.reply()).startsWith("425");                 // the watchdog gave up on the listener
+            assertThat(Files.readString(f)).isEqualTo("0123456789AB");
+            assertThat(Files.getLastModifiedTime(f)).isEqualTo(mtime);
+            assertThat(TestServer.temps(s.home)).isEmpty();
+            assertThat(r.cmd("NOOP")).startsWith("200");
+            // the control: when data does come, the same resume cuts at the offset
+            assertThat(r.cmd("REST 3")).startsWith("350");
+            assertThat(r.put("STOR", "f", "xyz")).startsWith("226");
+            assertThat(Files.readString(f)).isEqualTo("012xyz");
+        }
+    }
+}

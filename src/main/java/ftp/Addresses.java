@@ -3,6 +3,8 @@ package ftp;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.Arrays;
+import java.util.HexFormat;
 
 /**
  * IP addresses as text, both ways, without ever asking a resolver: literals from clients and the
@@ -12,26 +14,79 @@ import java.net.UnknownHostException;
 final class Addresses {
     private Addresses() {}
 
-    /** A literal IPv4 ("192.0.2.1") or IPv6 ("2001:db8::1") address; anything else: IllegalArgumentException. */
+    /** A literal address of the family EPRT names (RFC 2428 §2: 1 IPv4, 2 IPv6); else IllegalArgumentException. */
     static InetAddress literal(String s, boolean v4) {
-        if (v4) {
-            String[] p = s.split("\\.", -1);
-            byte[] ip = new byte[4];
-            if (p.length != 4) throw new IllegalArgumentException("bad IPv4 address");
-            for (int i = 0; i < 4; i++) {
-                if (!p[i].matches("[0-9]{1,3}") || Integer.parseInt(p[i]) > 255)
-                    throw new IllegalArgumentException("bad IPv4 address");
-                ip[i] = (byte) Integer.parseInt(p[i]);
+        byte[] a = bytes(s);
+        if ((a.length == 4) != v4) throw new IllegalArgumentException("not an IPv" + (v4 ? 4 : 6) + " address");
+        return of(a);
+    }
+
+    /**
+     * A numeric IPv4 (4 bytes) or IPv6 (16 bytes) address. IPv4: four decimals 0-255 without leading zeros
+     * (which some parsers read as octal). IPv6: RFC 4291 §2.2 text, "::" at most once, an IPv4 tail allowed;
+     * no zone, no brackets.
+     */
+    static byte[] bytes(String s) {
+        if (s.indexOf(':') < 0) return v4(s);
+        String[] halves = s.split("::", -1);
+        if (halves.length > 2) throw new IllegalArgumentException("'::' more than once");
+        int[] head = groups(halves[0], halves.length == 1);
+        int[] tail = halves.length == 2 ? groups(halves[1], true) : new int[0];
+        int n = head.length + tail.length;
+        if (halves.length == 1 ? n != 8 : n > 7) throw new IllegalArgumentException("not 8 groups of 16 bits");
+        byte[] a = new byte[16];
+        for (int i = 0; i < head.length; i++) put(a, i, head[i]);
+        for (int i = 0; i < tail.length; i++) put(a, 8 - tail.length + i, tail[i]);
+        return a;
+    }
+
+    private static void put(byte[] a, int group, int value) {
+        a[2 * group] = (byte) (value >> 8);
+        a[2 * group + 1] = (byte) value;
+    }
+
+    /** Colon-separated 16-bit groups; the last may be a dotted IPv4 address (two groups) if {@code last}. */
+    private static int[] groups(String part, boolean last) {
+        if (part.isEmpty()) return new int[0];
+        String[] g = part.split(":", -1);
+        boolean dotted = last && g[g.length - 1].indexOf('.') >= 0;
+        int[] out = new int[g.length + (dotted ? 1 : 0)];
+        for (int i = 0; i < g.length; i++) {
+            if (dotted && i == g.length - 1) {
+                byte[] v4 = v4(g[i]);
+                out[i] = (v4[0] & 0xFF) << 8 | v4[1] & 0xFF;
+                out[i + 1] = (v4[2] & 0xFF) << 8 | v4[3] & 0xFF;
+            } else if (g[i].isEmpty() || g[i].length() > 4 || !g[i].chars().allMatch(HexFormat::isHexDigit)) {
+                throw new IllegalArgumentException("not a numeric IPv6 address");
+            } else {
+                out[i] = HexFormat.fromHexDigits(g[i]);
             }
-            return of(ip);
         }
-        if (!s.matches("[0-9A-Fa-f:][0-9A-Fa-f:.]{1,44}") || !s.contains(":"))
-            throw new IllegalArgumentException("bad IPv6 address");
-        try {
-            return InetAddress.getByName(s);   // a hex digit or ':' first, and a ':': a literal, never looked up
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("bad IPv6 address");
+        return out;
+    }
+
+    private static byte[] v4(String s) {
+        String[] parts = s.split("\\.", -1);
+        if (parts.length != 4) throw new IllegalArgumentException("not a numeric IPv4 or IPv6 address");
+        byte[] a = new byte[4];
+        for (int i = 0; i < 4; i++) a[i] = (byte) decimal(parts[i], 255, "IPv4 number");
+        return a;
+    }
+
+    /** ASCII digits without a sign or leading zeros, 0 to max (RFC 4632 and PROXY v1 both ask for that). */
+    static int decimal(String s, int max, String what) {
+        boolean digits = !s.isEmpty() && s.length() <= 5 && s.chars().allMatch(c -> c >= '0' && c <= '9');
+        if (!digits || s.length() > 1 && s.charAt(0) == '0' || Integer.parseInt(s) > max) {
+            throw new IllegalArgumentException("bad " + what + " '" + s + "' (0 to " + max + ")");
         }
+        return Integer.parseInt(s);
+    }
+
+    /** 16 bytes ::ffff:a.b.c.d become the 4 bytes a.b.c.d; anything else is returned as is. */
+    static byte[] unmapped(byte[] a) {
+        if (a.length != 16 || a[10] != -1 || a[11] != -1) return a;
+        for (int i = 0; i < 10; i++) if (a[i] != 0) return a;
+        return Arrays.copyOfRange(a, 12, 16);
     }
 
     /** The address of 4 or 16 bytes. */
@@ -45,11 +100,8 @@ final class Addresses {
 
     /** IPv4-mapped IPv6 (::ffff:a.b.c.d) as plain IPv4, so the two forms of one client compare equal. */
     static InetAddress unmap(InetAddress a) {
-        if (!(a instanceof Inet6Address)) return a;
-        byte[] b = a.getAddress();
-        for (int i = 0; i < 10; i++) if (b[i] != 0) return a;
-        if (b[10] != (byte) 0xff || b[11] != (byte) 0xff) return a;
-        return of(new byte[] {b[12], b[13], b[14], b[15]});
+        byte[] b = a.getAddress(), u = unmapped(b);
+        return u == b ? a : of(u);
     }
 
     /** RFC 5952: IPv6 in its canonical text form (::1, 2001:db8::7), IPv4 as usual. */

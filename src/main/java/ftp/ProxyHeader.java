@@ -89,9 +89,9 @@ sealed interface ProxyHeader {
     /** A v1 address of the announced family (TCP6 may carry ::ffff:a.b.c.d) and a port, parsed as numbers. */
     private static InetSocketAddress endpoint(String address, String port, int length) throws IOException {
         try {
-            byte[] a = AddressBlocks.literal(address);
+            byte[] a = Addresses.bytes(address);
             if (a.length != length) throw new IllegalArgumentException("not of the announced family");
-            return new InetSocketAddress(InetAddress.getByAddress(a), AddressBlocks.decimal(port, 65535, "port"));
+            return new InetSocketAddress(InetAddress.getByAddress(a), Addresses.decimal(port, 65535, "port"));
         } catch (IllegalArgumentException e) {
             throw new IOException("PROXY v1 endpoint " + (length == 4 ? "TCP4" : "TCP6") + ": " + e.getMessage());
         }

@@ -43,7 +43,7 @@ final class Access {
             Reply.of(331, "Password required for " + name + "."));
     }
 
-    Step pass(Login now, String password) throws InterruptedException {
+    Step pass(Login now, String password) throws IOException, InterruptedException {
         if (now instanceof LoggedIn) return new Step(now, Reply.of(230, "Already logged in."));
         if (!(now instanceof UserGiven given)) return new Step(now, Reply.of(503, "Send USER first."));
         LoggedOut out = new LoggedOut(given.since());
@@ -55,10 +55,17 @@ final class Access {
         // A TLS-only account over clear text fails exactly like a wrong password, whatever was sent:
         // a different reply for the right password would be an oracle (RFC 2577 §5).
         boolean clearRefused = a != null && a.tlsRequired() && secure == null;
-        if (Accounts.check(clearRefused ? null : a, password)) {
+        boolean ok;
+        try {
+            ok = Accounts.check(clearRefused ? null : a, password, services.cpu());
+        } catch (Cpu.Full e) {
+            log.warn("login refused: the server is busy with other logins");
+            return new Step(out, Reply.of(421, "Too busy; try again later."), true);
+        }
+        if (ok) {
             Home home;
             try {
-                home = new Home(new PathJail(a.home(), a.dotFiles()), a, services.claims(), log);
+                home = new Home(new PathJail(a.home(), a.dotFiles()), a, services.claims(), services.cpu(), log);
             } catch (IOException e) {
                 log.error("home of " + name + " unavailable: " + e);
                 return new Step(out, Reply.of(530, "Login failed: home directory unavailable."));

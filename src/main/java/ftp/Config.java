@@ -333,6 +333,8 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
     static final long SIZE_ASCII_MAX = 16 << 20;
     /** Addresses whose failed logins are remembered for bans; the oldest are forgotten first. */
     static final int TRACKED_ADDRESSES = 10_000;
+    /** CPU-heavy jobs (PBKDF2, SIZE in TYPE A) that may wait for a thread; one more is refused with 421. */
+    static final int CPU_QUEUE = 32;
     /** An upload's temporary file untouched this long belongs to no running upload: the next listing removes it. */
     static final Duration STALE_UPLOAD = Duration.ofDays(1);
     /** A reply stuck for longer than this (or data.timeout, if longer) ends the session: the client stopped reading. */

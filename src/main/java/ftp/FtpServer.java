@@ -51,7 +51,8 @@ final class FtpServer implements AutoCloseable {
         }
         Throttle.Rates rates = new Throttle.Rates(config.rates().download(), config.rates().upload());
         this.services = new Services(config, new Accounts(config.users(), watched, loader, rates::forgetUsers),
-            new Guard(config), new Claims(), rates, Xferlog.open(config.logs().transfers()), tls);
+            new Guard(config), new Claims(), rates, Xferlog.open(config.logs().transfers()), tls,
+            Cpu.of(Cpu.threads(), Config.CPU_QUEUE));
     }
 
     /** Binds the port (0: any free one) and starts accepting. */
@@ -196,6 +197,7 @@ final class FtpServer implements AutoCloseable {
         for (Session s : sessions) s.kill();              // running transfers are cut, stuck clients closed
         awaitSessions();                                  // their transfers log and write xferlog lines
         services.xferlog().close();
+        services.cpu().close();
         if (stopped.getCount() > 0) Log.SERVER.info("stopped");
         if (inherited) close(listener);
         stopped.countDown();

@@ -16,7 +16,11 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -32,14 +36,22 @@ final class Home {
     private final PathJail jail;
     private final Account account;
     private final Claims claims;
+    private final Cpu cpu;
     private final Log log;
     private String cwd = "/";
     private String renameFrom;                  // after RNFR, until the next command (RFC 959 §4.1.3)
 
-    Home(PathJail jail, Account account, Claims claims, Log log) {
+    /** Line ends counted by SIZE in TYPE A, by file identity, size and time: a repeated SIZE reads nothing again. */
+    private static final Map<List<Object>, Long> ASCII_SIZES = Collections.synchronizedMap(
+        new LinkedHashMap<>(64, 0.75f, true) {
+            @Override protected boolean removeEldestEntry(Map.Entry<List<Object>, Long> e) { return size() > 256; }
+        });
+
+    Home(PathJail jail, Account account, Claims claims, Cpu cpu, Log log) {
         this.jail = jail;
         this.account = account;
         this.claims = claims;
+        this.cpu = cpu;
         this.log = log;
     }
 
@@ -146,7 +158,8 @@ final class Home {
     /**
      * RFC 3659 §4: the octets a RETR would send now. In TYPE A that is the file with every bare LF
      * counted twice, found by reading it: up to {@link Config#SIZE_ASCII_MAX}, so SIZE can't be a
-     * cheap way to make the server read large files; beyond that, 550.
+     * cheap way to make the server read large files; beyond that, 550. The reading runs off the
+     * carriers ({@link Cpu}), once per version of a file.
      */
     Reply size(String arg, boolean ascii) {
         return attempt("SIZE", () -> {
@@ -156,20 +169,30 @@ final class Home {
             if (!ascii) return Reply.of(213, Long.toString(a.size()));
             if (a.size() > Config.SIZE_ASCII_MAX)
                 return Reply.of(550, "Too large to count in TYPE A; send TYPE I for SIZE.");
-            long n = 0;
-            int prev = -1;
-            try (var in = Channels.newInputStream(jail.open(v, StandardOpenOption.READ))) {
-                byte[] b = new byte[64 * 1024];
-                for (int r; (r = in.read(b)) > 0; ) {
-                    for (int i = 0; i < r; i++) {
-                        if (b[i] == '\n' && prev != '\r') n++;
-                        prev = b[i];
-                        n++;
-                    }
-                }
+            List<Object> id = a.fileKey() == null ? null : List.of(a.fileKey(), a.size(), a.lastModifiedTime());
+            Long n = id == null ? null : ASCII_SIZES.get(id);
+            if (n == null) {
+                n = cpu.run(() -> asciiSize(v));
+                if (id != null) ASCII_SIZES.put(id, n);
             }
             return Reply.of(213, Long.toString(n));
         });
+    }
+
+    private long asciiSize(String v) throws IOException {
+        long n = 0;
+        int prev = -1;
+        try (var in = Channels.newInputStream(jail.open(v, StandardOpenOption.READ))) {
+            byte[] b = new byte[64 * 1024];
+            for (int r; (r = in.read(b)) > 0; ) {
+                for (int i = 0; i < r; i++) {
+                    if (b[i] == '\n' && prev != '\r') n++;
+                    prev = b[i];
+                    n++;
+                }
+            }
+        }
+        return n;
     }
 
     /** RFC 3659 §3: the modification time of a file (folders: 550, as vsftpd and pyftpdlib answer). */
@@ -240,6 +263,9 @@ final class Home {
             return Reply.of(550, "Directory not empty.");
         } catch (NotDirectoryException e) {
             return Reply.of(550, "Not a directory.");
+        } catch (Cpu.Full e) {
+            log.warn(what + ": refused, the server is busy with other CPU work");
+            return Reply.of(421, "Too busy; try again later.");
         } catch (Claims.Busy e) {
             log.info(what + ": refused, busy (an upload, a delete or a rename runs on it)");
             return Reply.of(450, "File busy: an upload is writing it.");

@@ -2,7 +2,8 @@ package ftp;
 
 /**
  * What the server shares with its sessions, made once at start-up: the settings, who may log in,
- * admission and bans, busy marks, rate limits, the transfer log, and TLS (null without a certificate).
+ * admission and bans, busy marks, rate limits, the transfer log, TLS (null without a certificate),
+ * and the threads for CPU-heavy work.
  */
 record Services(Config config, Accounts accounts, Guard guard, Claims claims, Throttle.Rates rates, Xferlog xferlog,
-                Tls tls) {}
+                Tls tls, Cpu cpu) {}

@@ -83,6 +83,7 @@ final class Session implements Runnable {
                 if (login instanceof LoggedIn in && !(c instanceof Rnfr)) in.home().forgetRename();
                 if (!(c instanceof Param)) params = params.withRest(0);   // RFC 3659 §5.3: REST, (PASV), RETR
                 control.reply(r);
+                if (r instanceof Reply.Line l && l.code() == 421) closing = true;   // RFC 959 §4.2: 421 closes
             }
         } catch (IOException e) {
             log.debug("control connection ended: " + e.getMessage());

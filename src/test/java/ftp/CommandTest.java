@@ -172,7 +172,8 @@ class CommandTest {
     @ValueSource(strings = {"USER", "CWD", "MKD", "RMD", "DELE", "RNFR", "RNTO", "SIZE", "MDTM", "RETR", "STOR", "APPE",
         "HOST", "AUTH", "PBSZ", "PROT", "TYPE", "MODE", "STRU", "REST", "PORT", "EPRT", "SITE", "OPTS", "MFMT",
         "REST -1", "REST 1e5", "REST 99999999999999999999", "PBSZ x", "TYPE X", "MODE X", "STRU X", "PROT X",
-        "PORT 1,2,3,4,5", "PORT 1,2,3,4,5,6,7", "PORT 300,0,0,1,1,1", "PORT a,b,c,d,e,f", "PORT 1,2,3,4,5,256",
+        "PORT 1,2,3,4,5", "PORT 1,2,3,4,5,6,7", "PORT 127,0,0,1,105,110,", "PORT 127,0,0,1,105,110,,,,,,,,,,,,",
+        "PORT 300,0,0,1,1,1", "PORT a,b,c,d,e,f", "PORT 1,2,3,4,5,256",
         "EPRT |1|127.0.0.1|", "EPRT |1|300.0.0.1|21|", "EPRT |1|127.0.0.1|99999|", "EPRT |1|localhost|2000|",
         "EPRT x", "EPRT |2|not-v6|2000|", "MFMT 2020 f", "MFMT 20201340000000 f", "MFMT 20200102030405",
         "SITE CHMOD 999 f", "SITE CHMOD 755", "OPTS UTF8 MAYBE", "OPTS FOO", "RETR a\0b", "STOR a\rb"})

@@ -8,6 +8,7 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Set;
 import org.apache.commons.net.ftp.FTPClient;
 import org.junit.jupiter.api.Test;
@@ -130,6 +131,22 @@ class FileCommandTest {
             if (posix) assertThat(Files.getPosixFilePermissions(s.home)).isEqualTo(mode);
             assertThat(r.cmd("CWD /")).startsWith("250");            // the home still usable
             assertThat(r.cmd("NOOP")).startsWith("200");
+        }
+    }
+
+    @Test
+    void controlCharactersFromClientsAreEscapedInTheLog() throws Exception {
+        try (TestServer s = TestServer.start(tmp)) {
+            Files.writeString(s.home.resolve("f"), "x");
+            var records = TestServer.logDuring(() -> {
+                try (RawClient r = s.raw().login("alice", "secret")) {
+                    r.cmd("RNFR f");
+                    r.cmd("RNTO g\u001b]0;pwned\u0007\u001b[2J\u0085.txt");        // retitle and clear a terminal, NEL
+                }
+            });
+            List<String> lines = records.stream().map(java.util.logging.LogRecord::getMessage).toList();
+            assertThat(lines).anyMatch(l -> l.contains("RNTO") && l.contains("\\x1b]0;pwned\\x07\\x1b[2J\\x85"));
+            assertThat(lines).noneMatch(l -> l.chars().anyMatch(ch -> ch < 0x20 || ch >= 0x7f && ch <= 0x9f));
         }
     }
 }

@@ -310,7 +310,8 @@ class StopTest {
             String out = new String(p.getInputStream().readAllBytes());
             int exit = p.waitFor();
             String missing = "Command " + launcher + " is not executable: No such file or directory";
-            boolean onlyLauncherMissing = !installed && !out.isBlank() && out.lines().allMatch(l -> l.endsWith(missing));
+            boolean onlyLauncherMissing = !installed && !out.isBlank()
+                && out.lines().allMatch(l -> l.endsWith(missing));
             if (!onlyLauncherMissing) assertThat(exit).as(unit + ": " + out).isZero();
             assertThat(out).as(unit).doesNotContainIgnoringCase("unknown").doesNotContainIgnoringCase("invalid");
         }

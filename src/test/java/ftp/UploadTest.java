@@ -359,6 +359,9 @@ class UploadTest {
                 vanishDuringStor(s, "keep.txt", after150);
                 assertThat(untilNotBusy(c, "RNFR keep.txt")).as("round %d: %s", i, c.getReplyString()).isEqualTo(350);
                 assertThat(c.sendCommand("NOOP")).isEqualTo(200);      // drops the pending RNFR
+                // before the 150, the reset may come before the server reads the STOR: then its claim and its
+                // temporary file may come after our RNFR; either way the temporary file goes, and soon
+                for (int k = 0; k < 100 && !TestServer.temps(s.home).isEmpty(); k++) Thread.sleep(50);
                 assertThat(TestServer.temps(s.home)).isEmpty();
                 assertThat(Files.readString(keep)).isEqualTo("old");
             }
@@ -426,6 +429,32 @@ class UploadTest {
             assertThat(r.cmd("REST 3")).startsWith("350");
             assertThat(r.put("STOR", "f", "xyz")).startsWith("226");
             assertThat(Files.readString(f)).isEqualTo("012xyz");
+        }
+    }
+
+    @Test
+    void aNameAtTheFileSystemsLimitCanBeReplaced() throws Exception {
+        try (TestServer s = TestServer.start(tmp)) {
+            String name = "\u4e00".repeat(85);                     // 85 CJK characters: 255 bytes in UTF-8
+            FTPClient c = s.alice();
+            assertThat(c.storeFile(name, new ByteArrayInputStream("first".getBytes()))).as(c.getReplyString()).isTrue();
+            assertThat(c.storeFile(name, new ByteArrayInputStream("second".getBytes()))).as(c.getReplyString())
+                .isTrue();
+            assertThat(Files.readString(s.home.resolve(name))).isEqualTo("second");
+            assertThat(TestServer.temps(s.home)).isEmpty();
+        }
+    }
+
+    @Test
+    void aStaleTemporaryFileIsNeverListedAndTheNextListingRemovesIt() throws Exception {
+        try (TestServer s = TestServer.start(tmp)) {
+            Path stale = Files.write(s.home.resolve(".upload.0123abcd.0123456789ab"), new byte[1 << 20]);
+            Files.setLastModifiedTime(stale, FileTime.fromMillis(System.currentTimeMillis() - 2 * 86_400_000L));
+            Path fresh = Files.write(s.home.resolve(".upload.0123abcd.ba9876543210"), new byte[10]);   // running
+            FTPClient c = s.alice();
+            assertThat(c.listNames()).isNullOrEmpty();
+            assertThat(stale).doesNotExist();                                          // killed mid-upload: swept
+            assertThat(fresh).exists();                                                 // running: kept, still hidden
         }
     }
 }

@@ -65,7 +65,8 @@ final class Access {
         if (ok) {
             Home home;
             try {
-                home = new Home(new PathJail(a.home(), a.dotFiles()), a, services.claims(), services.cpu(), log);
+                PathJail jail = new PathJail(a.home(), a.dotFiles(), services.config().modes());
+                home = new Home(jail, a, services.claims(), services.cpu(), log);
             } catch (IOException e) {
                 log.error("home of " + name + " unavailable: " + e);
                 return new Step(out, Reply.of(530, "Login failed: home directory unavailable."));

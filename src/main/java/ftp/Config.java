@@ -9,14 +9,17 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -29,7 +32,7 @@ import java.util.regex.Pattern;
  * no key changes, are named constants at the end.
  */
 record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs logs, Ftps ftps, Rates rates,
-              Accounts.Users users, String source, Map<String, String> effective) {
+              Modes modes, Accounts.Users users, String source, Map<String, String> effective) {
 
     /** A configuration error: {@code key} names what to fix. */
     static final class Bad extends Exception {
@@ -47,6 +50,10 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
         boolean on() { return certificate != null; }
     }
     record Rates(long download, long upload) {}                                 // bytes/s, 0: unlimited
+    /** The permissions of uploaded files and new folders (null: as the process's umask makes them). */
+    record Modes(Set<PosixFilePermission> file, Set<PosixFilePermission> folder) {
+        static final Modes UMASK = new Modes(null, null);
+    }
 
     /** Every global key with its default, as text; parsed like a value from the file. */
     enum Key {
@@ -58,7 +65,7 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
         LOGIN_FAILURE_DELAY("login.failure.delay", "1"), LOGIN_MAX_FAILURES("login.max.failures", "10"),
         LOGIN_BAN_SECONDS("login.ban.seconds", "600"),
         MAX_UPLOAD_SIZE("max.upload.size", "0"), RATE_DOWNLOAD("rate.download", "0"), RATE_UPLOAD("rate.upload", "0"),
-        SHUTDOWN_GRACE("shutdown.grace", "30"),
+        SHUTDOWN_GRACE("shutdown.grace", "30"), UPLOAD_MODE("upload.mode", ""), FOLDER_MODE("folder.mode", ""),
         ANONYMOUS("anonymous", "false"), ANONYMOUS_HOME("anonymous.home", "."),
         ANONYMOUS_WRITE("anonymous.write", "false"), ANONYMOUS_DOTFILES("anonymous.dotfiles", "false"),
         TLS_CERTIFICATE("tls.certificate", ""), TLS_KEY("tls.key", ""), TLS_KEY_PASSWORD("tls.key.password", "", true),
@@ -151,6 +158,7 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
                 v.bool(Key.TLS_REQUIRE_SESSION_REUSE)),
             new Rates(v.rate(Key.RATE_DOWNLOAD.name, v.text(Key.RATE_DOWNLOAD)),
                 v.rate(Key.RATE_UPLOAD.name, v.text(Key.RATE_UPLOAD))),
+            new Modes(v.mode(Key.UPLOAD_MODE), v.mode(Key.FOLDER_MODE)),
             new Accounts.Users(v.bool(Key.ANONYMOUS) ? new Account("anonymous", null,
                 v.directory(Key.ANONYMOUS_HOME.name, v.text(Key.ANONYMOUS_HOME)), v.bool(Key.ANONYMOUS_WRITE), false,
                 0, 0, 0, v.bool(Key.ANONYMOUS_DOTFILES)) : null, users(v, userKeys, tlsRequired)),
@@ -251,6 +259,14 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
             }
         }
 
+        /** Octal permission bits, like 640 or 0750; setuid, setgid and sticky are not for uploads. */
+        Set<PosixFilePermission> mode(Key k) throws Bad {
+            String s = text(k);
+            if (s.isEmpty()) return null;
+            if (!s.matches("0?[0-7]{3}")) throw new Bad(k.name, "not an octal mode like 640 or 0750: '" + s + "'");
+            return permissions(Integer.parseInt(s, 8));
+        }
+
         /** Bytes, with an optional K, M or G suffix (powers of 1024); empty or 0: no limit. */
         long size(String key, String text) throws Bad {
             String s = text.strip().toUpperCase(Locale.ROOT);
@@ -321,6 +337,14 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
         }
     }
 
+    /** The nine permission bits of an octal mode; setuid, setgid and sticky are dropped. */
+    static Set<PosixFilePermission> permissions(int mode) {
+        Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
+        PosixFilePermission[] all = PosixFilePermission.values();          // OWNER_READ … OTHERS_EXECUTE, in ls order
+        for (int i = 0; i < 9; i++) if ((mode & (0400 >> i)) != 0) perms.add(all[i]);
+        return perms;
+    }
+
     // ---- hard limits: no key changes these ----
 
     /** Control lines longer than this (bytes, without CRLF) are answered 500 at once and skipped. */
@@ -344,6 +368,8 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
     /** Closing on a client that still sends: first read and drop at most this long and this much (lingering). */
     static final Duration LINGER = Duration.ofSeconds(2);
     static final long LINGER_BYTES = 1 << 20;
+    /** An upload refused over a size limit: what the client still sends is dropped, up to this much, then a close. */
+    static final long DRAIN_BYTES = 64L << 20;
     /** Protocol names tls.protocols may list. */
     static final List<String> KNOWN_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1", "SSLv3");
 }

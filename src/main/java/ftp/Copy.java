@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -149,9 +150,28 @@ final class Copy {
         try {
             while (buf.hasRemaining()) file.write(buf);
         } catch (IOException e) {
+            if (String.valueOf(e.getMessage()).contains("No space left"))     // ENOSPC: RFC 959's 452
+                throw new Reply.Failure(452, "Insufficient storage space; transfer aborted.", e);
             throw new Reply.Failure(451, "Local write error; transfer aborted.", e);
         }
         return n;
+    }
+
+    /** Reads and drops what the peer still sends, until it closes, {@code time} passes or {@code max} bytes came. */
+    static void drain(DataChannel.Conn conn, Duration time, long max) {
+        try {
+            var in = conn.socket().getInputStream();
+            byte[] b = new byte[64 * 1024];
+            long end = System.nanoTime() + time.toNanos(), left, total = 0;
+            while (total < max && (left = (end - System.nanoTime()) / 1_000_000) > 0) {
+                conn.socket().setSoTimeout((int) Math.max(1, left));
+                int n = in.read(b);
+                if (n < 0) break;
+                total += n;
+            }
+        } catch (IOException ignored) {
+            // gone, or the time is up: close now
+        }
     }
 
     private static int read(FileChannel file, ByteBuffer b) throws IOException {

@@ -35,6 +35,7 @@ final class FtpServer implements AutoCloseable {
     private ServerSocketChannel listener;
     private ServerSocketChannel implicitListener;  // tls.implicit.port (RFC 4217 §2: implicit FTPS, usually 990)
     private volatile boolean stopping;
+    private volatile boolean hurry;              // a second signal: the grace is over now
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     /** Throws IllegalArgumentException (naming the key) when the TLS certificate or transfer.log can't be used. */
@@ -188,7 +189,7 @@ final class FtpServer implements AutoCloseable {
         if (!inherited) close(listener);
         close(implicitListener);
         long end = System.nanoTime() + grace.toNanos();
-        while (!sessions.isEmpty() && System.nanoTime() - end < 0) {
+        while (!sessions.isEmpty() && System.nanoTime() - end < 0 && !hurry) {
             for (Session s : sessions) if (!s.transferring()) s.shutdown();
             sleep(50);
         }
@@ -202,6 +203,9 @@ final class FtpServer implements AutoCloseable {
         if (inherited) close(listener);
         stopped.countDown();
     }
+
+    /** During a graceful stop: end the grace now (a second SIGTERM). */
+    void hurry() { hurry = true; }
 
     /** Up to 2 s for the sessions to end. */
     private void awaitSessions() {

@@ -217,10 +217,7 @@ final class Home {
     Reply chmod(String arg, int mode) {
         return attempt("SITE CHMOD " + arg, () -> {
             String v = resolve(arg);
-            Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
-            PosixFilePermission[] all = PosixFilePermission.values();      // OWNER_READ … OTHERS_EXECUTE
-            for (int i = 0; i < 9; i++) if ((mode & (0400 >> i)) != 0) perms.add(all[i]);
-            if (!jail.setPermissions(v, perms))
+            if (!jail.setPermissions(v, Config.permissions(mode)))
                 return Reply.of(504, "SITE CHMOD is not supported on this file system.");
             log.info("SITE CHMOD " + Integer.toOctalString(mode) + " " + v + ": done");
             return Reply.of(200, "SITE CHMOD ok.");

@@ -9,8 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
@@ -21,9 +23,13 @@ public final class Main {
           -c, --config FILE   settings file (default: ./ftp.config.properties when present,
                               else the built-in default: anonymous, read-only, current directory)
           -p, --port N        port to listen on (0: any free port; overrides the config)
-              --root DIR      the anonymous home (overrides anonymous.home)
+              --root DIR      the folder to share: the anonymous home (overrides anonymous.home)
+              --write         a quick writable share: anonymous users (or --user) may write
+              --user NAME:PASSWORD
+                              a quick share for one user instead of anonymous, home --root or here
           -o                  log to standard output, ignoring log.file
-              --check-config  check the config, print the effective settings (passwords hidden)
+              --check-config  check the config and what start-up needs (ports, files, homes, TLS)
+                              as this user, print the effective settings (passwords hidden)
               --hash-password read a password on standard input, print a value for user.NAME.password
               --version       print the version
           -h, --help          this text
@@ -56,12 +62,9 @@ public final class Main {
             return 2;
         }
         if (o.check()) {
-            try {
-                Tls.load(config.ftps());                          // an unusable certificate is a config error too
-            } catch (Config.Bad e) {
-                System.err.println("ftp-server: config: " + e.getMessage());
-                return 2;
-            }
+            List<String> problems = Preflight.problems(config);
+            for (String p : problems) System.err.println("ftp-server: config: " + p);
+            if (!problems.isEmpty()) return 2;
             System.out.print(describe(config));
             return 0;
         }
@@ -77,6 +80,9 @@ public final class Main {
         if (anonymous != null)
             log.info("anonymous users get " + anonymous.home()
                 + (anonymous.write() ? " (read-write)" : " (read-only)"));
+        if (anonymous != null && anonymous.write())
+            log.warn("ANONYMOUS USERS MAY WRITE, DELETE AND RENAME in " + anonymous.home() + ": anyone who connects");
+        for (String p : Preflight.homes(config)) log.warn(p);
         if (anonymous == null && config.users().named().isEmpty()) log.warn("no accounts: nobody can log in");
         if (!PathJail.UTF8_NAMES)
             log.warn("the locale's file-name encoding is " + System.getProperty("sun.jnu.encoding")
@@ -110,9 +116,16 @@ public final class Main {
         }
         if (!config.passive().address().isEmpty()) log.info("PASV announces " + config.passive().address());
         Duration grace = config.limits().shutdownGrace();
-        // SIGTERM and SIGINT: a graceful stop, then exit 0 (not 143), so systemd records a clean stop.
-        // A signal handler rather than a shutdown hook: hooks run beside JUL's own, which silences logging.
+        // SIGTERM and SIGINT: a graceful stop, then exit 0 (not 143), so systemd records a clean stop; a
+        // second one during the grace stops at once. A signal handler rather than a shutdown hook: hooks run
+        // beside JUL's own, which silences logging, and a JVM shutting down ignores a second signal.
+        AtomicInteger signals = new AtomicInteger();
         SignalHandler stop = sig -> Thread.ofPlatform().start(() -> {
+            if (signals.incrementAndGet() > 1) {
+                log.info("SIG" + sig.getName() + " again: stopping now, cutting what still runs");
+                server.hurry();
+                return;
+            }
             log.info("SIG" + sig.getName() + ": stopping; transfers get up to " + grace.toSeconds() + " s");
             server.stop(grace);                               // then await() below returns and main exits 0
         });
@@ -130,7 +143,8 @@ public final class Main {
     private static Options options(String[] args) {
         Path config = null;
         Properties overrides = new Properties();
-        boolean stdout = false, check = false;
+        boolean stdout = false, check = false, write = false;
+        String user = null, root = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -150,7 +164,12 @@ public final class Main {
                 case "-o" -> stdout = true;
                 case "--check-config" -> check = true;
                 case "-c", "--config" -> config = Path.of(value(args, ++i, a));
-                case "--root" -> overrides.setProperty(Config.Key.ANONYMOUS_HOME.name, value(args, ++i, a));
+                case "--root" -> root = value(args, ++i, a);
+                case "--write" -> write = true;
+                case "--user" -> {
+                    user = value(args, ++i, a);
+                    if (!user.matches("[^.:\\s]+:.+")) throw new IllegalArgumentException("--user needs NAME:PASSWORD");
+                }
                 case "-p", "--port" -> {
                     String v = value(args, ++i, a);
                     if (!v.matches("[0-9]{1,5}") || Integer.parseInt(v) > 65535)
@@ -159,6 +178,15 @@ public final class Main {
                 }
                 default -> throw new IllegalArgumentException("unknown option: " + a);
             }
+        }
+        if (root != null) overrides.setProperty(Config.Key.ANONYMOUS_HOME.name, root);
+        if (write) overrides.setProperty(Config.Key.ANONYMOUS_WRITE.name, "true");
+        if (user != null) {                                      // like pyftpdlib -u/-P: the user instead of anonymous
+            String name = user.substring(0, user.indexOf(':')), prefix = "user." + name + ".";
+            overrides.setProperty(prefix + "password", user.substring(user.indexOf(':') + 1));
+            overrides.setProperty(prefix + "home", root != null ? root : ".");
+            overrides.setProperty(prefix + "write", Boolean.toString(write));
+            overrides.setProperty(Config.Key.ANONYMOUS.name, "false");
         }
         Path here = Path.of("ftp.config.properties");
         if (config == null && Files.isRegularFile(here)) config = here;

@@ -3,6 +3,7 @@ package ftp;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -12,6 +13,7 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.SecureDirectoryStream;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
@@ -159,23 +161,63 @@ final class OpenFolder implements Spot {
         if (name == null) throw new AccessDeniedException(canonical, null, "a folder");
         Set<OpenOption> o = new HashSet<>(Set.of(options));
         o.add(LinkOption.NOFOLLOW_LINKS);
-        if (dir.newByteChannel(name, o) instanceof FileChannel f) return f;
-        throw new UnsupportedOperationException("no FileChannel from this file system");
+        if (!(dir.newByteChannel(name, o) instanceof FileChannel f))
+            throw new UnsupportedOperationException("no FileChannel");
+        if (o.contains(StandardOpenOption.CREATE_NEW) && rules.modes().file() != null) {
+            try {
+                setPermissions(rules.modes().file());
+            } catch (IOException e) {
+                f.close();
+                throw e;
+            }
+        }
+        return f;
     }
 
     /**
-     * java.nio.file has no mkdirat: the folder is made by path, between two checks that the path
-     * leads to the open parent (the same file key before; the new folder seen through the open
-     * parent after, else it is removed again). What remains is a race won inside that microsecond
-     * window: an empty folder made, for a moment, where a swapped link points.
+     * java.nio.file has no mkdirat. The folder is made by path in the home itself, whose path no
+     * client or local user of the home can change, under a hidden temporary name, then moved into
+     * its open parent by renameat: no link swapped anywhere on the way can redirect either step.
+     * (An existing folder of that name is refused first; rename would replace an empty one.) Where
+     * that can't be done (a home that only its subfolders let write, another file system below it),
+     * see {@link #createByPath}.
      */
     @Override public void createDirectory() throws IOException {
-        if (name == null) throw new FileAlreadyExistsException(canonical);
+        if (name == null || stat(dir, name) != null) throw new FileAlreadyExistsException(canonical);
+        SecureDirectoryStream<Path> home = opened.get(0);
+        Path temp = rules.realHome().getFileSystem().getPath(Spot.temporary(name.toString()));
+        Path made;
+        try {
+            made = Files.createDirectory(rules.realHome().resolve(temp.toString()));
+        } catch (AccessDeniedException e) {
+            createByPath();
+            return;
+        }
+        try {
+            if (rules.modes().folder() != null) Files.setPosixFilePermissions(made, rules.modes().folder());
+            home.move(temp, dir, name);
+        } catch (AtomicMoveNotSupportedException e) {
+            home.deleteDirectory(temp);
+            createByPath();
+        } catch (IOException e) {
+            home.deleteDirectory(temp);
+            throw e;
+        }
+    }
+
+    /**
+     * The fallback: made by path, between two checks that the path leads to the open parent (the
+     * same file key just before; the new folder seen through the open parent just after, else it is
+     * removed again). What remains is a race won inside that window of microseconds: an empty
+     * folder made, for a moment, where a swapped link points.
+     */
+    private void createByPath() throws IOException {
         Path parent = rules.realHome().resolve(canonical.substring(1)).getParent();
         Object key = dir.getFileAttributeView(BasicFileAttributeView.class).readAttributes().fileKey();
         if (key == null || !key.equals(Files.readAttributes(parent, BasicFileAttributes.class).fileKey()))
             throw moved();
         Path made = Files.createDirectory(parent.resolve(name.toString()));
+        if (rules.modes().folder() != null) Files.setPosixFilePermissions(made, rules.modes().folder());
         BasicFileAttributes seen = stat(dir, name);
         Object madeKey = Files.readAttributes(made, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
         if (seen == null || !seen.isDirectory() || !seen.fileKey().equals(madeKey)) {

@@ -17,10 +17,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.regex.Pattern;
 
 /**
  * One home directory and every file operation in it; nothing else in the server touches a home's
@@ -37,7 +34,6 @@ final class PathJail {
      * locale at start-up (sun.jnu.encoding, not settable later): under LANG=C it is ASCII.
      */
     static final boolean UTF8_NAMES = "UTF-8".equalsIgnoreCase(System.getProperty("sun.jnu.encoding", "UTF-8"));
-    private static final Pattern TEMPORARY = Pattern.compile("\\.upload\\.[0-9a-f]{8}\\.[0-9a-f]{12}");
 
     /** A name the JVM's file-name encoding can't represent (a non-ASCII name outside a UTF-8 locale). */
     static final class Unencodable extends FileSystemException {
@@ -57,17 +53,17 @@ final class PathJail {
     private final boolean dotFiles;             // names starting with '.' may be seen and used
     private final Spot.Rules rules;
 
-    /** A jail that shows dot files. */
-    PathJail(Path home) throws IOException { this(home, true); }
+    /** A jail that shows dot files and leaves permissions to the umask. */
+    PathJail(Path home) throws IOException { this(home, true, Config.Modes.UMASK); }
 
-    PathJail(Path home, boolean dotFiles) throws IOException {
+    PathJail(Path home, boolean dotFiles, Config.Modes modes) throws IOException {
         this.home = home;
         this.separator = home.getFileSystem().getSeparator();
         this.dotFiles = dotFiles;
         Path realHome = home.toRealPath();
         this.secure = OpenFolder.available(realHome);
         this.rules = new Spot.Rules(realHome, home.getFileSystem().supportedFileAttributeViews().contains("posix"),
-            this::shown, PathJail::stale);
+            this::shown, PathJail::stale, modes);
     }
 
     /** Whether folders swapped for links between check and use are beaten here (README: Security). */
@@ -102,7 +98,7 @@ final class PathJail {
 
     /** Whether a listing shows this name, and whether a client's path may use it. */
     private boolean shown(String name) {
-        return (dotFiles || !name.startsWith(".")) && !TEMPORARY.matcher(name).matches();
+        return (dotFiles || !name.startsWith(".")) && !Spot.TEMPORARY.matcher(name).matches();
     }
 
     /**
@@ -111,8 +107,7 @@ final class PathJail {
      */
     static String temporary(String target) {
         int slash = target.lastIndexOf('/');
-        return target.substring(0, slash + 1) + String.format(Locale.ROOT, ".upload.%08x.%012x",
-            target.substring(slash + 1).hashCode(), ThreadLocalRandom.current().nextLong() >>> 16);
+        return target.substring(0, slash + 1) + Spot.temporary(target.substring(slash + 1));
     }
 
     /**
@@ -121,7 +116,7 @@ final class PathJail {
      */
     private static boolean stale(Spot.Entry e) {
         BasicFileAttributes a = e.attributes();
-        return TEMPORARY.matcher(e.name()).matches() && a != null && a.isRegularFile()
+        return Spot.TEMPORARY.matcher(e.name()).matches() && a != null && a.isRegularFile()
             && a.lastModifiedTime().toMillis() < System.currentTimeMillis() - Config.STALE_UPLOAD.toMillis();
     }
 

@@ -11,6 +11,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributeView;
@@ -71,10 +72,17 @@ final class RealPath implements Spot {
     @Override public FileChannel open(OpenOption... options) throws IOException {
         Set<OpenOption> o = new HashSet<>(Set.of(options));
         o.add(LinkOption.NOFOLLOW_LINKS);
-        return FileChannel.open(path, o);
+        FileChannel f = FileChannel.open(path, o);
+        if (o.contains(StandardOpenOption.CREATE_NEW) && rules.posix() && rules.modes().file() != null)
+            Files.setPosixFilePermissions(path, rules.modes().file());
+        return f;
     }
 
-    @Override public void createDirectory() throws IOException { Files.createDirectory(path); }
+    @Override public void createDirectory() throws IOException {
+        Files.createDirectory(path);
+        Config.Modes m = rules.modes();
+        if (rules.posix() && m.folder() != null) Files.setPosixFilePermissions(path, m.folder());
+    }
 
     @Override public void delete() throws IOException {
         if (path.equals(rules.realHome())) throw new AccessDeniedException(canonical, null, "the home itself");

@@ -9,8 +9,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
+import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 
 /**
  * Where one operation of a {@link PathJail} acts: a path resolved once, links checked, and acted on
@@ -18,6 +21,15 @@ import java.util.function.Predicate;
  * ({@link OpenFolder}), else by its checked real path ({@link RealPath}). Closed after the operation.
  */
 interface Spot extends Closeable {
+    /** Temporary names the server makes beside real ones: hidden, and short whatever the name they stand for. */
+    Pattern TEMPORARY = Pattern.compile("\\.upload\\.[0-9a-f]{8}\\.[0-9a-f]{12}");
+
+    /** A fresh temporary name for {@code name} (its hash, and randomness: each upload has its own). */
+    static String temporary(String name) {
+        long random = ThreadLocalRandom.current().nextLong() >>> 16;
+        return String.format(Locale.ROOT, ".upload.%08x.%012x", name.hashCode(), random);
+    }
+
     /** What a listing gets for each entry. */
     interface Entries {
         void entry(String name, BasicFileAttributes attributes) throws IOException;
@@ -25,9 +37,10 @@ interface Spot extends Closeable {
 
     /**
      * The jail's rules, as a spot needs them: the home's real path, whether the file system has
-     * POSIX attributes, which names a listing shows, and which it removes as it meets them.
+     * POSIX attributes, which names a listing shows, which it removes as it meets them, and the
+     * permissions of what uploads and MKD create.
      */
-    record Rules(Path realHome, boolean posix, Predicate<String> shown, Predicate<Entry> sweep) {}
+    record Rules(Path realHome, boolean posix, Predicate<String> shown, Predicate<Entry> sweep, Config.Modes modes) {}
 
     /** A name met in a listing and its attributes (null: vanished meanwhile). */
     record Entry(String name, BasicFileAttributes attributes) {}
@@ -43,8 +56,10 @@ interface Spot extends Closeable {
         return a;
     }
 
+    /** Opens the file; one it creates (CREATE_NEW) gets upload.mode. */
     FileChannel open(OpenOption... options) throws IOException;
 
+    /** Makes the folder, with folder.mode. */
     void createDirectory() throws IOException;
 
     /** Removes the name itself: a file, a link or an empty folder. */

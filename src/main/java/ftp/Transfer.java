@@ -44,7 +44,8 @@ final class Transfer implements Runnable, Copy.Meter {
          * it may write (0: any).
          */
         record Receive(PathJail jail, FileChannel file, String target, String temp, boolean existed, boolean cut,
-                       long start, long limit, Claims.Claim claim, Claims.Claim tempClaim) implements Work {}
+                       long start, long limit, String limitWhy, Claims.Claim claim, Claims.Claim tempClaim)
+            implements Work {}
 
         /** LIST, NLST, MLSD of the job's path. */
         record Listing(PathJail jail, ftp.Listing.Form form, boolean write, Set<String> facts, String asked)
@@ -65,6 +66,7 @@ final class Transfer implements Runnable, Copy.Meter {
     private final long started = System.nanoTime();
     private volatile long bytes;
     private volatile boolean connected;
+    private volatile boolean replied;            // the final reply went out already (a 552 before the drain)
     private volatile long progressed = started;
     private Thread thread;
 
@@ -95,7 +97,8 @@ final class Transfer implements Runnable, Copy.Meter {
             }
             result = Reply.of(226, "Transfer complete.");
         } catch (Reply.Failure f) {
-            log.warn(job.what() + ": " + f.getMessage());
+            String cause = f.getCause() == null ? "" : " (" + f.getCause() + ")";
+            if (!replied) log.warn(job.what() + ": " + f.getMessage() + cause);
             result = f.reply;
         } catch (IOException e) {
             result = bytes == 0 && !connected ? Reply.of(425, "Can't open data connection.")
@@ -117,7 +120,7 @@ final class Transfer implements Runnable, Copy.Meter {
         };
         if (direction != null) xferlog.write(new Xferlog.Entry(ZonedDateTime.now(), ms, client, bytes, job.path(),
             job.ascii(), direction, job.anonymous(), job.user(), !aborted && result.code() == 226));
-        if (!aborted) {
+        if (!aborted && !replied) {
             try {
                 control.reply(result);
             } catch (IOException ignored) {
@@ -153,10 +156,13 @@ final class Transfer implements Runnable, Copy.Meter {
             try {
                 try (FileChannel f = r.file(); DataChannel.Conn c = open()) {
                     if (r.cut()) f.truncate(r.start());    // only now: no data connection, no change
-                    Copy.receive(c, f, job.ascii(), r.limit(), this);
-                } catch (Reply.Failure e) {
-                    if (e.reply.code() == 552 && r.temp() == null) undo(r);
-                    throw e;
+                    try {
+                        Copy.receive(c, f, job.ascii(), r.limit(), this);
+                    } catch (Reply.Failure e) {
+                        if (e.reply.code() != 552) throw e;
+                        if (r.temp() == null) undo(r);
+                        refuse(e, c, r.limitWhy());
+                    }
                 }
                 if (r.temp() != null) {
                     try {
@@ -171,6 +177,20 @@ final class Transfer implements Runnable, Copy.Meter {
                 if (!done && !r.existed() && r.temp() == null && !connected) remove(r.jail(), r.target());
             }
         }
+    }
+
+    /**
+     * Over a size limit: the 552 goes out at once, then what the client still sends is read and
+     * dropped for a bounded while before the data connection closes. Closed at once, with bytes
+     * unread, the connection would end in a reset, and curl or ftplib would report the reset (their
+     * send failing) instead of the 552.
+     */
+    private void refuse(Reply.Failure e, DataChannel.Conn c, String why) throws IOException {
+        log.warn(job.what() + ": refused, over " + why);
+        replied = true;
+        control.reply(e.reply);
+        Copy.drain(c, Config.LINGER, Config.DRAIN_BYTES);
+        throw e;
     }
 
     /** Over the limit in place: what this upload wrote goes (a new file entirely). */

@@ -119,8 +119,11 @@ final class Transfers {
                 boolean inPlace = append || p.rest() > 0 || !exists;
                 String temp = inPlace ? null : PathJail.temporary(target);
                 try (var tempClaim = temp == null ? null : claims.claim(jail.real(temp))) {
-                    long limit = uploadLimit(in, inPlace ? 0 : size);
-                    if (limit < 0) return Reply.of(552, "Quota exceeded.");
+                    Limit limit = uploadLimit(in, inPlace ? 0 : size);
+                    if (limit.bytes() < 0) {
+                        log.warn(verb + " " + v + ": refused, " + limit.why());
+                        return Reply.of(552, "Quota exceeded.");
+                    }
                     FileChannel f = jail.open(temp == null ? target : temp, inPlace && exists ? CREATE : CREATE_NEW,
                         WRITE);
                     f.position(start);
@@ -128,7 +131,7 @@ final class Transfers {
                         : "Opening " + (p.ascii() ? "ASCII" : "BINARY") + " mode data connection for " + v + ".";
                     return run(new Transfer.Job(verb + " " + v, v, p.ascii(), rates.of(in.account(), false), opening,
                         protection, in.xferName(), in.account().anonymous(), new Transfer.Work.Receive(jail, f, target,
-                        temp, exists, inPlace && !append && exists, start, limit, claim.handOver(),
+                        temp, exists, inPlace && !append && exists, start, limit.bytes(), limit.why(), claim.handOver(),
                         tempClaim == null ? null : tempClaim.handOver())));
                 }
             }
@@ -137,16 +140,21 @@ final class Transfers {
 
     private static long random() { return ThreadLocalRandom.current().nextLong() >>> 16; }
 
+    /** The bytes an upload may write (0: no limit; -1: no room at all), and which setting says so, for the log. */
+    private record Limit(long bytes, String why) {}
+
     /**
-     * Bytes this upload may write: max.upload.size, and what is left of user.NAME.quota (the home's
-     * files summed now; a file being replaced whole counts as freed). 0: no limit; -1: no room at all.
+     * max.upload.size, and what is left of user.NAME.quota (the home's files summed now; a file
+     * being replaced whole counts as freed).
      */
-    private long uploadLimit(Login.LoggedIn in, long replacing) throws IOException {
-        long limit = uploadSize, quota = in.account().quota();
+    private Limit uploadLimit(Login.LoggedIn in, long replacing) throws IOException {
+        Limit limit = new Limit(uploadSize, "max.upload.size " + uploadSize + " bytes");
+        long quota = in.account().quota();
         if (quota > 0) {
-            long left = quota - in.home().jail().usedBytes() + replacing;
-            if (left <= 0) return -1;
-            limit = limit == 0 ? left : Math.min(limit, left);
+            long used = in.home().jail().usedBytes() - replacing, left = quota - used;
+            String why = "user." + in.account().name() + ".quota " + quota + " bytes, " + used + " used";
+            if (left <= 0) return new Limit(-1, why);
+            if (limit.bytes() == 0 || left < limit.bytes()) limit = new Limit(left, why);
         }
         return limit;
     }

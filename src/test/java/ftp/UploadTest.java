@@ -360,8 +360,8 @@ class UploadTest {
                 assertThat(untilNotBusy(c, "RNFR keep.txt")).as("round %d: %s", i, c.getReplyString()).isEqualTo(350);
                 assertThat(c.sendCommand("NOOP")).isEqualTo(200);      // drops the pending RNFR
                 // before the 150, the reset may come before the server reads the STOR: then its claim and its
-                // temporary file may come after our RNFR; either way the temporary file goes, and soon
-                for (int k = 0; k < 100 && !TestServer.temps(s.home).isEmpty(); k++) Thread.sleep(50);
+                // temporary file may come after our RNFR; once that session has ended, both are gone
+                for (int k = 0; k < 100 && s.server.sessions() > 1; k++) Thread.sleep(50);
                 assertThat(TestServer.temps(s.home)).isEmpty();
                 assertThat(Files.readString(keep)).isEqualTo("old");
             }

@@ -6,6 +6,7 @@ import ftp.Login.UserGiven;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSession;
@@ -28,6 +29,8 @@ final class Access {
     private final InetAddress client;
     private SSLSocket secure;                    // the control connection after AUTH TLS (or implicit TLS)
     private SSLContext context;                  // its context: data connections resume sessions from its cache
+    private String host;                         // HOST's name (RFC 7151): the certificate when SNI names none
+    private volatile String dataTls;             // the last data connection's protocol and cipher, for STAT
     private int failures;
 
     Access(Services services, ControlChannel control, Log log, InetAddress client) {
@@ -104,10 +107,12 @@ final class Access {
         return new Step(loggedOut(now), Reply.of(220, "Ready for a new user."));
     }
 
-    /** RFC 7151 §3: HOST comes before USER. */
-    Reply host(Login now) {
-        return now instanceof LoggedOut ? Reply.of(220, "Host accepted.")
-                                        : Reply.of(503, "HOST must come before USER.");
+    /** RFC 7151 §3: HOST comes before USER; with FTPS, it picks the certificate AUTH will show. */
+    Reply host(Login now, String name) {
+        if (!(now instanceof LoggedOut)) return Reply.of(503, "HOST must come before USER.");
+        if (secure != null) return Reply.of(503, "HOST must come before AUTH.");
+        host = name.strip().toLowerCase(Locale.ROOT);
+        return Reply.of(220, "Host accepted.");
     }
 
     /** AUTH TLS (RFC 4217 §4): 234 in clear, the handshake, and after it a new login (RFC 2228 §3). */
@@ -124,7 +129,7 @@ final class Access {
     /** The handshake; bytes the client pipelined behind AUTH are dropped, never run (CVE-2011-1575). */
     void handshake() throws IOException {
         context = services.tls().current();
-        secure = control.upgrade(plain -> services.tls().wrap(plain, context));
+        secure = control.upgrade(plain -> services.tls().wrap(plain, context, host));
         SSLSession s = secure.getSession();
         log.info("TLS " + s.getProtocol() + " " + s.getCipherSuite());
     }
@@ -157,7 +162,9 @@ final class Access {
 
     /** How the next data connection is protected at this PROT level: null for clear. */
     Tls.Data dataProtection(char prot) {
-        return prot == 'P' && secure != null ? new Tls.Data(services.tls(), context, secure.getSession()) : null;
+        if (prot != 'P' || secure == null) return null;
+        return new Tls.Data(services.tls(), context, secure.getSession(), host,
+            s -> dataTls = s.getProtocol() + ", " + s.getCipherSuite());
     }
 
     /** For STAT: how the control connection is protected. */
@@ -165,6 +172,13 @@ final class Access {
         if (secure == null) return "clear text";
         SSLSession s = secure.getSession();
         return s.getProtocol() + ", " + s.getCipherSuite();
+    }
+
+    /** For STAT: how the data connections are, at this PROT level (RFC 4217 §9). */
+    String dataProtection(char prot, Login now) {
+        if (prot != 'P') return "clear text (PROT C)" + (dataMustBeProtected(now) ? "; PROT P is required" : "");
+        String last = dataTls;
+        return "protected (PROT P)" + (last == null ? "" : "; the last one: " + last);
     }
 
     /** The state after a logout: login.timeout counts again from now; REIN or AUTH without a login keeps its start. */

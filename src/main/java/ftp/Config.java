@@ -45,10 +45,14 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
     record Logins(Duration failureDelay, int maxFailures, Duration ban) {}
     record Passive(int min, int max, String address) {}                         // min 0: any port
     record Logs(Path file, Path transfers) {}                                   // null: standard output, none
+    /** FTPS: the default pair, and a pair per host name for clients that ask for it (SNI, or HOST before AUTH). */
     record Ftps(Path certificate, Path key, String keyPassword, List<String> protocols, boolean required,
-                boolean requireSessionReuse) {
+                boolean requireSessionReuse, Map<String, Host> hosts) {
         boolean on() { return certificate != null; }
     }
+
+    /** tls.NAME.certificate and tls.NAME.key: the pair served to clients asking for NAME (a host or *.domain). */
+    record Host(Path certificate, Path key) {}
     record Rates(long download, long upload) {}                                 // bytes/s, 0: unlimited
     /** The permissions of uploaded files and new folders (null: as the process's umask makes them). */
     record Modes(Set<PosixFilePermission> file, Set<PosixFilePermission> folder) {
@@ -100,7 +104,19 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
         }
     }
 
+    /** The keys of one TLS host name: tls.NAME.certificate and tls.NAME.key. */
+    enum HostKey {
+        CERTIFICATE("certificate"), KEY("key");
+
+        final String name;
+
+        HostKey(String name) { this.name = name; }
+    }
+
     private static final Pattern USER = Pattern.compile("user\\.([^.]+)\\.(.+)");
+    private static final Pattern HOST = Pattern.compile("tls\\.(.+)\\.(certificate|key)");
+    private static final Pattern HOST_NAME =
+        Pattern.compile("(\\*\\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");
 
     /** The shipped ftp.config.properties, built into the jar: what runs when there is no file. */
     static Properties builtIn() throws Bad {
@@ -129,16 +145,22 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
     static Config parse(Properties p, String source) throws Bad {
         Values v = new Values(p);
         Map<String, Map<UserKey, String>> userKeys = new LinkedHashMap<>();
+        Map<String, Host> hosts = new LinkedHashMap<>();
         for (String key : new TreeSet<>(p.stringPropertyNames())) {
-            Matcher m = USER.matcher(key);
+            Matcher m = USER.matcher(key), h = HOST.matcher(key);
             UserKey u = m.matches() ? Arrays.stream(UserKey.values()).filter(k -> k.name.equals(m.group(2))).findFirst()
                 .orElse(null) : null;
             if (u != null)
                 userKeys.computeIfAbsent(m.group(1), k -> new LinkedHashMap<>()).put(u, p.getProperty(key).strip());
-            else if (Arrays.stream(Key.values()).noneMatch(k -> k.name.equals(key)))
-                throw new Bad(key, "unknown key (see README.md for the list)");
+            else if (Arrays.stream(Key.values()).anyMatch(k -> k.name.equals(key))) continue;
+            else if (h.matches() && h.group(2).equals("certificate")) hosts.put(h.group(1), host(v, h.group(1)));
+            else if (!h.matches()) throw new Bad(key, "unknown key (see README.md for the list)");
+            else if (!p.containsKey("tls." + h.group(1) + ".certificate"))
+                throw new Bad("tls." + h.group(1) + ".certificate", "missing beside tls." + h.group(1) + ".key");
         }
         Path cert = v.file(Key.TLS_CERTIFICATE), key = v.file(Key.TLS_KEY);
+        if (cert == null && !hosts.isEmpty())
+            throw new Bad(Key.TLS_CERTIFICATE.name, "needed by tls.NAME.certificate (for clients naming no host)");
         boolean tlsRequired = v.bool(Key.TLS_REQUIRED);
         if (cert == null && (tlsRequired || !v.text(Key.TLS_IMPLICIT_PORT).isEmpty()))
             throw new Bad(Key.TLS_CERTIFICATE.name, "needed by tls.required and tls.implicit.port");
@@ -155,7 +177,7 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
             new Passive(range[0], range[1], v.text(Key.PASSIVE_ADDRESS)),
             new Logs(v.output(Key.LOG_FILE), v.output(Key.TRANSFER_LOG)),
             new Ftps(cert, key, v.text(Key.TLS_KEY_PASSWORD), v.protocols(Key.TLS_PROTOCOLS), tlsRequired,
-                v.bool(Key.TLS_REQUIRE_SESSION_REUSE)),
+                v.bool(Key.TLS_REQUIRE_SESSION_REUSE), Map.copyOf(hosts)),
             new Rates(v.rate(Key.RATE_DOWNLOAD.name, v.text(Key.RATE_DOWNLOAD)),
                 v.rate(Key.RATE_UPLOAD.name, v.text(Key.RATE_UPLOAD))),
             new Modes(v.mode(Key.UPLOAD_MODE), v.mode(Key.FOLDER_MODE)),
@@ -163,6 +185,15 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
                 v.directory(Key.ANONYMOUS_HOME.name, v.text(Key.ANONYMOUS_HOME)), v.bool(Key.ANONYMOUS_WRITE), false,
                 0, 0, 0, v.bool(Key.ANONYMOUS_DOTFILES)) : null, users(v, userKeys, tlsRequired)),
             source, Collections.unmodifiableMap(v.effective));
+    }
+
+    /** tls.NAME.certificate and .key: NAME a lower-case host name or *.domain, certbot's folder names as they are. */
+    private static Host host(Values v, String name) throws Bad {
+        String prefix = "tls." + name + ".";
+        if (!HOST_NAME.matcher(name).matches())
+            throw new Bad(prefix + "certificate", "'" + name + "' is not a lower-case host name or *.domain");
+        return new Host(v.file(prefix + "certificate", v.p().getProperty(prefix + "certificate", "").strip()),
+            v.file(prefix + "key", v.p().getProperty(prefix + "key", "").strip()));
     }
 
     private static Map<String, Account> users(Values v, Map<String, Map<UserKey, String>> keys, boolean tlsRequired)
@@ -311,11 +342,13 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
             return f;
         }
 
-        Path file(Key k) throws Bad {
-            String s = text(k);
+        Path file(Key k) throws Bad { return file(k.name, text(k)); }
+
+        Path file(String key, String s) throws Bad {
             if (s.isEmpty()) return null;
             Path f = Path.of(s);
-            if (!Files.isReadable(f)) throw new Bad(k.name, "cannot read " + f);
+            if (!Files.isReadable(f)) throw new Bad(key, "cannot read " + f);
+            shown(key, f);
             return f;
         }
 

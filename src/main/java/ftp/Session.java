@@ -120,7 +120,7 @@ final class Session implements Runnable {
             case Pass p -> login(access.pass(login, p.password()));
             case Acct a -> Reply.of(202, "ACCT not needed.");
             case Rein r -> login(access.rein(login));
-            case Host h -> access.host(login);
+            case Host h -> access.host(login, h.name());
             case Auth a -> {
                 arm();                                  // the watchdog bounds the handshake
                 yield login(access.auth(login, a.mechanism()));
@@ -207,7 +207,7 @@ final class Session implements Runnable {
             + "\n " + (login instanceof LoggedIn in ? "Logged in as " + in.account().name() : "Not logged in")
             + "\n TYPE: " + (params.ascii() ? "ASCII" : "BINARY") + "; STRUcture: File; transfer MODE: Stream"
             + "\n Control connection: " + access.protection()
-            + "\n Data connections: " + (params.prot() == 'P' ? "protected (PROT P)" : "clear (PROT C)")
+            + "\n Data connections: " + access.dataProtection(params.prot(), login)
             + "\n " + (data.ready() ? "Data connection ready" : "No data connection")
             + "\nEnd of status.");
     }

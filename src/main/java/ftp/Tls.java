@@ -1,39 +1,40 @@
 package ftp;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.KeyStore;
+import java.security.Principal;
 import java.security.PrivateKey;
-import java.security.UnrecoverableKeyException;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import javax.net.ssl.KeyManagerFactory;
+import java.util.Locale;
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.function.Consumer;
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.X509ExtendedKeyManager;
 
 /**
- * TLS for FTPS (RFC 4217) from the JDK alone: an SSLContext built from a PEM chain and key (as
- * certbot writes them: PKCS#8, or the traditional RSA and EC forms) or from a PKCS#12 file. When
- * the files change on disk (a renewal), the next connection gets the new pair; a broken new pair
- * is logged and the old one kept.
+ * FTPS (RFC 4217) from the JDK alone. One SSLContext holds the default certificate and one per
+ * host name (tls.NAME.certificate): a client that names a host, by SNI in its handshake or by HOST
+ * before AUTH (RFC 7151), gets that host's certificate, and any other client the default. When a
+ * file changes on disk (a renewal), the next connection gets the new certificates; a broken renewal
+ * is logged and the old ones kept. Data connections use their control connection's context, whose
+ * session cache is what they resume.
  */
 final class Tls {
-    private static final Pattern PEM = Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----([^-]*)-----END \\1-----");
-
     static {
         // RFC 4217 §10 leaves renegotiation open; we refuse it (a DoS lever, CVE-2011-1473). TLS 1.3 has none.
         System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
@@ -42,41 +43,76 @@ final class Tls {
         System.setProperty("com.sun.net.ssl.requireCloseNotify", "true");
     }
 
-    private final Config.Ftps config;
-    private volatile SSLContext context;
-    private volatile long stamp;
-
     /**
      * How one session protects its data connections (PROT P, RFC 4217 §9): with its control
-     * connection's context, whose session cache is what data connections resume, even after a
-     * certificate renewal; and, with tls.require.session.reuse, only when they do resume it.
+     * connection's context and, with tls.require.session.reuse, only when they resume its session.
+     * {@code host}: what HOST named, for clients that send no SNI; {@code seen}: each data
+     * connection's protocol and cipher, for STAT.
      */
-    record Data(Tls tls, SSLContext context, SSLSession control) {
+    record Data(Tls tls, SSLContext context, SSLSession control, String host, Consumer<SSLSession> seen) {
         Socket wrap(Socket plain) throws IOException {
-            SSLSocket s = tls.wrap(plain, context);
+            SSLSocket s = tls.wrap(plain, context, host);
             if (tls.config.requireSessionReuse() && !resumes(s.getSession(), control)) {
                 s.close();
                 throw new Reply.Failure(522, "Data connection refused: it must resume the control connection's "
                     + "TLS session.", null);
             }
+            seen.accept(s.getSession());
             return s;
         }
     }
 
-    private Tls(Config.Ftps config, SSLContext context, long stamp) {
+    /** The default pair's name among the host names ("*" alone is no host pattern). */
+    private static final String DEFAULT = "*";
+
+    private final Config.Ftps config;
+    private final Map<SSLSocket, String> hostOf = new WeakHashMap<>();   // HOST before AUTH, read by the key chooser
+    private volatile SSLContext context;
+    private volatile long stamp;
+
+    private Tls(Config.Ftps config) throws Config.Bad {
         this.config = config;
-        this.context = context;
-        this.stamp = stamp;
+        this.context = context();
+        this.stamp = stamp();
     }
 
-    /** Null when no certificate is configured; throws with one clear message when it can't be used. */
+    /** Null when no certificate is configured; throws with one clear message when one can't be used. */
     static Tls load(Config.Ftps config) throws Config.Bad {
         if (!config.on()) return null;
-        SSLContext ctx = context(config);
-        List<String> known = List.of(ctx.getSupportedSSLParameters().getProtocols());
+        Tls t = new Tls(config);
+        List<String> known = List.of(t.context.getSupportedSSLParameters().getProtocols());
         for (String p : config.protocols())
             if (!known.contains(p)) throw new Config.Bad("tls.protocols", "this JDK has no " + p + "; it has " + known);
-        return new Tls(config, ctx, stamp(config));
+        return t;
+    }
+
+    /** The context for a new control connection: the newest certificates (a renewal is picked up here). */
+    SSLContext current() {
+        long now = stamp();
+        if (now != stamp) {
+            stamp = now;
+            try {
+                context = context();
+                Log.SERVER.info("TLS certificates reloaded");
+            } catch (Config.Bad e) {
+                Log.SERVER.warn("TLS certificates changed but are unusable; keeping the old ones: " + e.getMessage());
+            }
+        }
+        return context;
+    }
+
+    /** A server-side TLS socket over {@code plain}, handshake done; {@code host} (or null) as if SNI named it. */
+    SSLSocket wrap(Socket plain, SSLContext context, String host) throws IOException {
+        SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket(plain, null, plain.getPort(), true);
+        s.setUseClientMode(false);
+        s.setEnabledProtocols(config.protocols().toArray(String[]::new));
+        if (host != null) synchronized (hostOf) { hostOf.put(s, host); }
+        try {
+            s.startHandshake();
+        } finally {
+            if (host != null) synchronized (hostOf) { hostOf.remove(s); }
+        }
+        return s;
     }
 
     /**
@@ -90,24 +126,6 @@ final class Tls {
         return data.getProtocol().equals("TLSv1.3") && control.getProtocol().equals("TLSv1.3")
             && data.getCreationTime() == control.getCreationTime()
             && data.getCipherSuite().equals(control.getCipherSuite());
-    }
-
-    /** The context for a new control connection: the newest pair (renewed files are picked up here). */
-    SSLContext current() {
-        reloadIfChanged();
-        return context;
-    }
-
-    /**
-     * A server-side TLS socket over {@code plain}, handshake done. A session's data connections use
-     * its control connection's context: its session cache is what they resume, even after a renewal.
-     */
-    SSLSocket wrap(Socket plain, SSLContext context) throws IOException {
-        SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket(plain, null, plain.getPort(), true);
-        s.setUseClientMode(false);
-        s.setEnabledProtocols(config.protocols().toArray(String[]::new));
-        s.startHandshake();
-        return s;
     }
 
     /**
@@ -124,21 +142,12 @@ final class Tls {
         }
     }
 
-    private void reloadIfChanged() {
-        long now = stamp(config);
-        if (now == stamp) return;
-        stamp = now;
-        try {
-            context = context(config);
-            Log.SERVER.info("TLS certificate reloaded from " + config.certificate());
-        } catch (Config.Bad e) {
-            Log.SERVER.warn("TLS certificate changed but is unusable; keeping the old one: " + e.getMessage());
-        }
-    }
-
-    private static long stamp(Config.Ftps c) {
+    /** Every certificate and key file, by time and size: a renewal changes at least one. */
+    private long stamp() {
         long s = 0;
-        for (Path p : new Path[] {c.certificate(), c.key()}) {
+        List<Path> files = new ArrayList<>(Arrays.asList(config.certificate(), config.key()));
+        for (Config.Host h : config.hosts().values()) files.addAll(Arrays.asList(h.certificate(), h.key()));
+        for (Path p : files) {
             try {
                 if (p != null) s = s * 31 + Files.getLastModifiedTime(p).toMillis() * 17 + Files.size(p);
             } catch (IOException e) {
@@ -148,160 +157,81 @@ final class Tls {
         return s;
     }
 
-    private static SSLContext context(Config.Ftps c) throws Config.Bad {
+    private SSLContext context() throws Config.Bad {
+        Map<String, Pem.Pair> pairs = new LinkedHashMap<>();
+        pairs.put(DEFAULT, Pem.load("tls", config.certificate(), config.key(), config.keyPassword()));
+        for (var h : config.hosts().entrySet())
+            pairs.put(h.getKey(), Pem.load("tls." + h.getKey(), h.getValue().certificate(), h.getValue().key(),
+                config.keyPassword()));
         try {
-            KeyStore ks;
-            char[] pass = c.keyPassword().toCharArray();
-            byte[] cert = Files.readAllBytes(c.certificate());
-            if (!new String(cert, StandardCharsets.ISO_8859_1).contains("-----BEGIN")) {
-                ks = KeyStore.getInstance("PKCS12");                  // binary: PKCS#12
-                ks.load(new java.io.ByteArrayInputStream(cert), pass);
-            } else {
-                if (c.key() == null) throw new Config.Bad("tls.key", "needed with a PEM tls.certificate");
-                List<Certificate> chain = List.copyOf(CertificateFactory.getInstance("X.509")
-                    .generateCertificates(new java.io.ByteArrayInputStream(cert)));
-                if (chain.isEmpty()) throw new Config.Bad("tls.certificate", "no certificate in " + c.certificate());
-                PrivateKey key = privateKey(Files.readString(c.key(), StandardCharsets.ISO_8859_1), c.key());
-                ks = KeyStore.getInstance("PKCS12");
-                ks.load(null, null);
-                ks.setKeyEntry("server", key, pass, chain.toArray(Certificate[]::new));
-            }
-            matching(ks, pass);
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(ks, pass);
             SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(kmf.getKeyManagers(), null, null);
+            ctx.init(new KeyManager[] {new Chooser(pairs)}, null, null);
             return ctx;
-        } catch (IOException e) {
-            boolean password = e.getCause() instanceof UnrecoverableKeyException
-                || String.valueOf(e.getMessage()).contains("password");
-            if (password)
-                throw new Config.Bad("tls.key.password", "does not open " + c.certificate() + ": " + e.getMessage());
-            throw new Config.Bad("tls.certificate", "cannot read " + c.certificate()
-                + (c.key() == null ? "" : " / " + c.key()) + ": " + e.getMessage());
-        } catch (GeneralSecurityException | IllegalArgumentException e) {
-            throw new Config.Bad("tls.certificate", "unusable certificate or key: " + e.getMessage());
+        } catch (GeneralSecurityException e) {
+            throw new Config.Bad("tls.certificate", "unusable: " + e.getMessage());
         }
     }
 
     /**
-     * The key must belong to the certificate: a mismatched pair (a renewal that copied one file
-     * but not the other) would load fine and then fail every handshake. Signs a nonce and checks it.
+     * Picks the certificate for a handshake: the host the client named by SNI, else by HOST, else
+     * the default; an exact name first, then "*.domain" for one more label; of the key type the
+     * handshake asks for.
      */
-    private static void matching(KeyStore ks, char[] pass) throws GeneralSecurityException, Config.Bad {
-        for (String alias : java.util.Collections.list(ks.aliases())) {
-            if (!ks.isKeyEntry(alias)) continue;
-            PrivateKey key = (PrivateKey) ks.getKey(alias, pass);
-            String alg = switch (key.getAlgorithm()) {
-                case "RSA" -> "SHA256withRSA";
-                case "EC" -> "SHA256withECDSA";
-                case "Ed25519", "Ed448" -> key.getAlgorithm();
-                default -> null;                                            // rare kinds: left to the handshake
-            };
-            if (alg == null) return;
-            byte[] nonce = new byte[32];
-            new java.security.SecureRandom().nextBytes(nonce);
-            java.security.Signature s = java.security.Signature.getInstance(alg);
-            s.initSign(key);
-            s.update(nonce);
-            byte[] signature = s.sign();
-            try {
-                s.initVerify(ks.getCertificate(alias).getPublicKey());
-                s.update(nonce);
-                if (s.verify(signature)) return;
-            } catch (java.security.InvalidKeyException | java.security.SignatureException otherKind) {
-                // an EC key with an RSA certificate, say
+    private final class Chooser extends X509ExtendedKeyManager {
+        private final Map<String, Pem.Pair> pairs;
+
+        Chooser(Map<String, Pem.Pair> pairs) { this.pairs = pairs; }
+
+        @Override public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+            String host = null;
+            if (socket instanceof SSLSocket s) {
+                host = requested(s.getHandshakeSession());
+                if (host == null) synchronized (hostOf) { host = hostOf.get(s); }
             }
-            throw new Config.Bad("tls.key", "does not belong to the certificate in tls.certificate");
+            return choose(keyType, host);
         }
-        throw new Config.Bad("tls.certificate", "holds no private key");
+
+        @Override public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
+            return choose(keyType, requested(engine.getHandshakeSession()));
+        }
+
+        private String choose(String keyType, String host) {
+            if (host != null) {
+                String h = host.toLowerCase(Locale.ROOT);
+                String dot = h.indexOf('.') < 0 ? null : "*" + h.substring(h.indexOf('.'));
+                for (String alias : new String[] {h, dot})       // the host's pair, or none: JSSE asks the next key type
+                    if (alias != null && pairs.containsKey(alias)) return fits(alias, keyType) ? alias : null;
+            }
+            return fits(DEFAULT, keyType) ? DEFAULT : null;
+        }
+
+        private boolean fits(String alias, String keyType) {
+            String alg = pairs.get(alias).key().getAlgorithm();
+            return alg.equalsIgnoreCase(keyType) || keyType.equals("EdDSA") && alg.startsWith("Ed");
+        }
+
+        private static String requested(SSLSession handshake) {
+            if (!(handshake instanceof ExtendedSSLSession e)) return null;
+            for (SNIServerName n : e.getRequestedServerNames()) if (n instanceof SNIHostName h) return h.getAsciiName();
+            return null;
+        }
+
+        @Override public X509Certificate[] getCertificateChain(String alias) {
+            Pem.Pair p = pairs.get(alias);
+            return p == null ? null : p.chain();
+        }
+
+        @Override public PrivateKey getPrivateKey(String alias) {
+            Pem.Pair p = pairs.get(alias);
+            return p == null ? null : p.key();
+        }
+
+        @Override public String[] getServerAliases(String keyType, Principal[] issuers) {
+            return pairs.keySet().stream().filter(a -> fits(a, keyType)).toArray(String[]::new);
+        }
+
+        @Override public String[] getClientAliases(String keyType, Principal[] issuers) { return null; }
+
+        @Override public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) { return null; }
     }
-
-    /** PKCS#8 ("PRIVATE KEY"), PKCS#1 ("RSA PRIVATE KEY") or SEC1 ("EC PRIVATE KEY"). */
-    static PrivateKey privateKey(String pem, Path file) throws Config.Bad, GeneralSecurityException {
-        Matcher m = PEM.matcher(pem);
-        while (m.find()) {
-            String type = m.group(1);
-            byte[] der = Base64.getMimeDecoder().decode(m.group(2));
-            switch (type) {
-                case "PRIVATE KEY" -> {
-                    for (String alg : new String[] {"RSA", "EC", "Ed25519", "Ed448"}) {
-                        try {
-                            return KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(der));
-                        } catch (GeneralSecurityException tryNext) {
-                            // not this algorithm
-                        }
-                    }
-                    throw new Config.Bad("tls.key", "unsupported key algorithm in " + file);
-                }
-                case "RSA PRIVATE KEY" -> {
-                    byte[] alg = Der.seq(Der.oid(new byte[] {42, -122, 72, -122, -9, 13, 1, 1, 1}), new byte[] {5, 0});
-                    return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(Der.pkcs8(alg, der)));
-                }
-                case "EC PRIVATE KEY" -> {
-                    byte[] curve = Der.curveOf(der);
-                    byte[] alg = Der.seq(Der.oid(new byte[] {42, -122, 72, -50, 61, 2, 1}), curve);
-                    return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Der.pkcs8(alg, der)));
-                }
-                case "ENCRYPTED PRIVATE KEY" ->
-                    throw new Config.Bad("tls.key", "encrypted PEM keys are not supported; use PKCS#12");
-                default -> { /* EC PARAMETERS and the like: skip */ }
-            }
-        }
-        throw new Config.Bad("tls.key", "no private key in " + file);
-    }
-
-    /** Just enough DER to wrap a traditional key into PKCS#8. */
-    private static final class Der {
-        static byte[] tlv(int tag, byte[]... parts) {
-            ByteArrayOutputStream body = new ByteArrayOutputStream();
-            for (byte[] p : parts) body.writeBytes(p);
-            int n = body.size();
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            out.write(tag);
-            if (n < 128) out.write(n);
-            else {
-                byte[] len = java.math.BigInteger.valueOf(n).toByteArray();
-                int skip = len[0] == 0 ? 1 : 0;
-                out.write(0x80 | (len.length - skip));
-                out.write(len, skip, len.length - skip);
-            }
-            out.writeBytes(body.toByteArray());
-            return out.toByteArray();
-        }
-
-        static byte[] seq(byte[]... parts) { return tlv(0x30, parts); }
-
-        static byte[] oid(byte[] body) { return tlv(0x06, body); }
-
-        /** PrivateKeyInfo: version 0, the algorithm, the traditional key as an OCTET STRING. */
-        static byte[] pkcs8(byte[] algorithm, byte[] key) {
-            return seq(new byte[] {2, 1, 0}, algorithm, tlv(0x04, key));
-        }
-
-        /** The named-curve OID inside an ECPrivateKey's [0] parameters (RFC 5915). */
-        static byte[] curveOf(byte[] sec1) {
-            int[] pos = {0};
-            header(sec1, pos);                              // SEQUENCE
-            while (pos[0] < sec1.length) {
-                int tag = sec1[pos[0]] & 0xff, start = pos[0];
-                int len = header(sec1, pos);
-                if (tag == 0xA0) return Arrays.copyOfRange(sec1, pos[0], pos[0] + len);
-                pos[0] += len;
-                if (pos[0] <= start) break;
-            }
-            throw new IllegalArgumentException("EC key without a named curve");
-        }
-
-        /** Skips tag and length at pos; returns the length. */
-        private static int header(byte[] b, int[] pos) {
-            pos[0]++;
-            int n = b[pos[0]++] & 0xff;
-            if (n < 128) return n;
-            int len = 0;
-            for (int i = 0; i < (n & 0x7f); i++) len = (len << 8) | (b[pos[0]++] & 0xff);
-            return len;
-        }
-    }
-
 }

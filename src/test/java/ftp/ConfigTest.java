@@ -114,7 +114,8 @@ class ConfigTest {
 
     /**
      * README.md's configuration table (rows "| `key` | default | meaning |", several keys to a row
-     * allowed) names every Config.Key and every Config.UserKey as user.NAME.key, and nothing else.
+     * allowed) names every Config.Key, every Config.UserKey as user.NAME.key and every Config.HostKey as
+     * tls.NAME.key, and nothing else.
      */
     @Test
     void theReadmeTableNamesExactlyTheConfigKeys() throws Exception {
@@ -130,6 +131,7 @@ class ConfigTest {
         Set<String> keys = new TreeSet<>();
         for (Config.Key k : Config.Key.values()) keys.add(k.name);
         for (Config.UserKey k : Config.UserKey.values()) keys.add("user.NAME." + k.name);
+        for (Config.HostKey k : Config.HostKey.values()) keys.add("tls.NAME." + k.name);
         Set<String> undocumented = new TreeSet<>(keys), unknown = new TreeSet<>(documented);
         undocumented.removeAll(documented);
         unknown.removeAll(keys);

@@ -1,5 +1,8 @@
 package ftp;
 
+import java.util.List;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SNIHostName;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -404,5 +407,52 @@ class TlsTest {
         public int getPeerPort() { return 0; }
         public int getPacketBufferSize() { return 0; }
         public int getApplicationBufferSize() { return 0; }
+    }
+
+    /**
+     * One certificate per host name: a client naming a.test (SNI) gets a.test's, b.test gets its own,
+     * a client naming none gets the default; HOST b.test before AUTH TLS picks b.test's for a client
+     * that sends no SNI (RFC 7151). STAT then names the protocol and cipher.
+     */
+    @Test
+    void eachHostNameGetsItsOwnCertificate() throws Exception {
+        try (TestServer s = TestServer.start(tmp, "tls.certificate", TlsClient.res("ec.crt").toString(),
+                "tls.key", TlsClient.res("ec.pkcs8.key").toString(),
+                "tls.a.test.certificate", TlsClient.res("rsa-a.crt").toString(),
+                "tls.a.test.key", TlsClient.res("rsa-a.key").toString(),
+                "tls.b.test.certificate", TlsClient.res("rsa-b.crt").toString(),
+                "tls.b.test.key", TlsClient.res("rsa-b.key").toString())) {
+            assertThat(servedTo(s, "a.test", null)).isEqualTo("CN=test-only-a");
+            assertThat(servedTo(s, "b.test", null)).isEqualTo("CN=test-only-b");
+            assertThat(servedTo(s, "c.test", null)).isEqualTo("CN=test-only-ec");
+            assertThat(servedTo(s, null, null)).isEqualTo("CN=test-only-ec");
+            assertThat(servedTo(s, null, "b.test")).isEqualTo("CN=test-only-b");
+            assertThat(servedTo(s, "a.test", "b.test")).as("SNI comes first").isEqualTo("CN=test-only-a");
+        }
+    }
+
+    /** The subject of the certificate the server shows after AUTH TLS with this SNI and this HOST (null: none). */
+    private static String servedTo(TestServer s, String sni, String host) throws Exception {
+        try (RawClient plain = s.raw()) {
+            plain.reply();
+            if (host != null) assertThat(plain.cmd("HOST " + host)).startsWith("220");
+            assertThat(plain.cmd("AUTH TLS")).startsWith("234");
+            SSLSocket tls = (SSLSocket) TlsClient.trustAll().getSocketFactory()
+                .createSocket(plain.socket, "127.0.0.1", s.port(), true);
+            SSLParameters p = tls.getSSLParameters();
+            p.setServerNames(sni == null ? List.of() : List.of(new SNIHostName(sni)));
+            tls.setSSLParameters(p);
+            tls.setSoTimeout(10_000);
+            tls.startHandshake();
+            var served = (X509Certificate) tls.getSession().getPeerCertificates()[0];
+            String subject = served.getSubjectX500Principal().getName();
+            RawClient c = new RawClient(tls);
+            c.cmd("USER alice");
+            assertThat(c.cmd("PASS secret")).startsWith("230");
+            assertThat(c.cmd("STAT")).contains("Control connection: " + tls.getSession().getProtocol() + ", "
+                + tls.getSession().getCipherSuite());
+            c.close();
+            return subject;
+        }
     }
 }

@@ -27,7 +27,7 @@ final class Access {
     private final ControlChannel control;
     private final Log log;
     private final InetAddress client;
-    private SSLSocket secure;                    // the control connection after AUTH TLS (or implicit TLS)
+    private volatile SSLSocket secure;           // the control connection after AUTH TLS (or implicit TLS)
     private SSLContext context;                  // its context: data connections resume sessions from its cache
     private String host;                         // HOST's name (RFC 7151): the certificate when SNI names none
     private volatile String dataTls;             // the last data connection's protocol and cipher, for STAT
@@ -76,11 +76,13 @@ final class Access {
             }
             log.user(name);
             log.info("login ok: user '" + name + "'");
+            services.metrics().login(true);
             return new Step(new LoggedIn(a, home, a.anonymous() ? anonymousId(password) : name),
                 Reply.of(230, "User " + name + " logged in."));
         }
         // One fixed form, address first, for fail2ban (README); the rest is client text.
         log.warn("login failed: user '" + name + "'" + (clearRefused ? " (TLS required)" : ""));
+        services.metrics().login(false);
         // the same total time for every failure
         long wait = start + services.config().logins().failureDelay().toNanos() - System.nanoTime();
         if (wait > 0) Thread.sleep(Duration.ofNanos(wait));
@@ -129,7 +131,13 @@ final class Access {
     /** The handshake; bytes the client pipelined behind AUTH are dropped, never run (CVE-2011-1575). */
     void handshake() throws IOException {
         context = services.tls().current();
-        secure = control.upgrade(plain -> services.tls().wrap(plain, context, host));
+        try {
+            secure = control.upgrade(plain -> services.tls().wrap(plain, context, host));
+        } catch (IOException e) {
+            services.metrics().handshake(false);
+            throw e;
+        }
+        services.metrics().handshake(true);
         SSLSession s = secure.getSession();
         log.info("TLS " + s.getProtocol() + " " + s.getCipherSuite());
     }

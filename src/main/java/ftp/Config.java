@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,7 +33,8 @@ import java.util.regex.Pattern;
  * no key changes, are named constants at the end.
  */
 record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs logs, Ftps ftps, Rates rates,
-              Modes modes, Accounts.Users users, String source, Map<String, String> effective) {
+              Modes modes, Proxy proxy, Http admin, Accounts.Users users, String source,
+              Map<String, String> effective) {
 
     /** A configuration error: {@code key} names what to fix. */
     static final class Bad extends Exception {
@@ -44,7 +46,11 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
                   long uploadSize, Duration shutdownGrace) {}
     record Logins(Duration failureDelay, int maxFailures, Duration ban) {}
     record Passive(int min, int max, String address) {}                         // min 0: any port
-    record Logs(Path file, Path transfers) {}                                   // null: standard output, none
+    record Logs(Path file, Path transfers, boolean json) {}                     // null: standard output, none
+    /** The load balancers allowed to send a PROXY protocol header (empty: none). */
+    record Proxy(AddressBlocks trusted) {}
+    /** The admin HTTP listener (null address: off) and its bearer token (empty: none). */
+    record Http(InetSocketAddress address, String token) {}
     /** FTPS: the default pair, and a pair per host name for clients that ask for it (SNI, or HOST before AUTH). */
     record Ftps(Path certificate, Path key, String keyPassword, List<String> protocols, boolean required,
                 boolean requireSessionReuse, Map<String, Host> hosts) {
@@ -74,7 +80,9 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
         ANONYMOUS_WRITE("anonymous.write", "false"), ANONYMOUS_DOTFILES("anonymous.dotfiles", "false"),
         TLS_CERTIFICATE("tls.certificate", ""), TLS_KEY("tls.key", ""), TLS_KEY_PASSWORD("tls.key.password", "", true),
         TLS_PROTOCOLS("tls.protocols", "TLSv1.2,TLSv1.3"), TLS_REQUIRED("tls.required", "false"),
-        TLS_IMPLICIT_PORT("tls.implicit.port", ""), TLS_REQUIRE_SESSION_REUSE("tls.require.session.reuse", "false");
+        TLS_IMPLICIT_PORT("tls.implicit.port", ""), TLS_REQUIRE_SESSION_REUSE("tls.require.session.reuse", "false"),
+        PROXY_TRUSTED("proxy.trusted", ""), ADMIN_ADDRESS("admin.address", ""), ADMIN_TOKEN("admin.token", "", true),
+        LOG_FORMAT("log.format", "text");
 
         final String name, dflt;
         final boolean secret;
@@ -175,16 +183,39 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
             new Logins(v.seconds(Key.LOGIN_FAILURE_DELAY), v.integer(Key.LOGIN_MAX_FAILURES, 1, 1_000_000),
                 v.seconds(Key.LOGIN_BAN_SECONDS)),
             new Passive(range[0], range[1], v.text(Key.PASSIVE_ADDRESS)),
-            new Logs(v.output(Key.LOG_FILE), v.output(Key.TRANSFER_LOG)),
+            new Logs(v.output(Key.LOG_FILE), v.output(Key.TRANSFER_LOG),
+                v.choice(Key.LOG_FORMAT, "text", "json").equals("json")),
             new Ftps(cert, key, v.text(Key.TLS_KEY_PASSWORD), v.protocols(Key.TLS_PROTOCOLS), tlsRequired,
                 v.bool(Key.TLS_REQUIRE_SESSION_REUSE), Map.copyOf(hosts)),
             new Rates(v.rate(Key.RATE_DOWNLOAD.name, v.text(Key.RATE_DOWNLOAD)),
                 v.rate(Key.RATE_UPLOAD.name, v.text(Key.RATE_UPLOAD))),
             new Modes(v.mode(Key.UPLOAD_MODE), v.mode(Key.FOLDER_MODE)),
+            new Proxy(v.blocks(Key.PROXY_TRUSTED)), admin(v),
             new Accounts.Users(v.bool(Key.ANONYMOUS) ? new Account("anonymous", null,
                 v.directory(Key.ANONYMOUS_HOME.name, v.text(Key.ANONYMOUS_HOME)), v.bool(Key.ANONYMOUS_WRITE), false,
                 0, 0, 0, v.bool(Key.ANONYMOUS_DOTFILES)) : null, users(v, userKeys, tlsRequired)),
             source, Collections.unmodifiableMap(v.effective));
+    }
+
+    /**
+     * admin.address as HOST:PORT ([v6]:PORT); a token is needed unless it listens on loopback only:
+     * sessions, bans and kicks must not be open to the network.
+     */
+    private static Http admin(Values v) throws Bad {
+        String a = v.text(Key.ADMIN_ADDRESS), token = v.text(Key.ADMIN_TOKEN);
+        if (a.isEmpty()) return new Http(null, token);
+        Matcher m = Pattern.compile("\\[?([^\\]]*?)]?:([0-9]{1,5})").matcher(a);
+        if (!m.matches() || Integer.parseInt(m.group(2)) > 65535)
+            throw new Bad(Key.ADMIN_ADDRESS.name, "must be ADDRESS:PORT, like 127.0.0.1:9021, not '" + a + "'");
+        InetAddress at;
+        try {
+            at = InetAddress.getByName(m.group(1));
+        } catch (UnknownHostException e) {
+            throw new Bad(Key.ADMIN_ADDRESS.name, "not an address of this machine: '" + m.group(1) + "'");
+        }
+        if (!at.isLoopbackAddress() && token.length() < 16)
+            throw new Bad(Key.ADMIN_TOKEN.name, "needed (16 characters at least) when admin.address is not loopback");
+        return new Http(new InetSocketAddress(at, Integer.parseInt(m.group(2))), token);
     }
 
     /** tls.NAME.certificate and .key: NAME a lower-case host name or *.domain, certbot's folder names as they are. */
@@ -290,6 +321,24 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
             }
         }
 
+        /** One of the words given. */
+        String choice(Key k, String... words) throws Bad {
+            String s = text(k).toLowerCase(Locale.ROOT);
+            if (!List.of(words).contains(s))
+                throw new Bad(k.name, "must be one of " + List.of(words) + ", not '" + s + "'");
+            return s;
+        }
+
+        AddressBlocks blocks(Key k) throws Bad {
+            try {
+                AddressBlocks b = AddressBlocks.parse(text(k));
+                shown(k.name, b);
+                return b;
+            } catch (IllegalArgumentException e) {
+                throw new Bad(k.name, e.getMessage());
+            }
+        }
+
         /** Octal permission bits, like 640 or 0750; setuid, setgid and sticky are not for uploads. */
         Set<PosixFilePermission> mode(Key k) throws Bad {
             String s = text(k);
@@ -390,6 +439,8 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
     static final long SIZE_ASCII_MAX = 16 << 20;
     /** Addresses whose failed logins are remembered for bans; the oldest are forgotten first. */
     static final int TRACKED_ADDRESSES = 10_000;
+    /** A PROXY protocol header must be whole within this after the connection (the spec: 3 s covers a retransmit). */
+    static final Duration PROXY_DEADLINE = Duration.ofSeconds(3);
     /** CPU-heavy jobs (PBKDF2, SIZE in TYPE A) that may wait for a thread; one more is refused with 421. */
     static final int CPU_QUEUE = 32;
     /** An upload's temporary file untouched this long belongs to no running upload: the next listing removes it. */

@@ -14,6 +14,7 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -35,15 +36,36 @@ final class DataChannel {
     private final Duration timeout;
     private final InetAddress peer;
     private final InetAddress local;
+    private final AddressBlocks balancers;     // proxy.trusted: their data connections start with a PROXY header
+    private final Metrics metrics;
     private final Log log;
-    private ServerSocketChannel listener;      // guarded by the session's threading rules: one owner at a time
+    private Listener listener;                 // guarded by the session's threading rules: one owner at a time
     private InetSocketAddress target;
     private volatile Closeable open;           // what close() must close: the listener or the connection
     private volatile long listening;           // nanoTime a passive listener opened; 0 when there is none
     private final ReentrantLock lock = new ReentrantLock();   // the state above, against the watchdog
 
-    DataChannel(Config.Passive config, Duration timeout, InetAddress peer, InetAddress local, Log log) {
-        this.config = config;
+    /** A passive listener, counted in the metrics while open; closed once, whoever closes it. */
+    private final class Listener implements Closeable {
+        final ServerSocketChannel channel;
+        private final AtomicBoolean open = new AtomicBoolean(true);
+
+        Listener(ServerSocketChannel channel) {
+            this.channel = channel;
+            metrics.passive(1);
+        }
+
+        @Override public void close() throws IOException {
+            if (!open.compareAndSet(true, false)) return;
+            metrics.passive(-1);
+            channel.close();
+        }
+    }
+
+    DataChannel(Services services, Duration timeout, InetAddress peer, InetAddress local, Log log) {
+        this.config = services.config().passive();
+        this.balancers = services.config().proxy().trusted();
+        this.metrics = services.metrics();
         this.timeout = timeout;
         this.peer = Addresses.unmap(peer);
         this.local = local;
@@ -116,10 +138,11 @@ final class DataChannel {
             s.close();
             throw e;
         }
+        Listener l = new Listener(s);
         lock.lock();
         try {
-            listener = s;
-            open = s;
+            listener = l;
+            open = l;
             listening = System.nanoTime();
         } finally {
             lock.unlock();
@@ -147,10 +170,12 @@ final class DataChannel {
     /**
      * The data connection, once: accepts the control peer on the passive listener (dropping and
      * logging anyone else) or connects to the active target. Blocks until then; {@link #close}
-     * from another thread (ABOR, the watchdog) ends the wait.
+     * from another thread (ABOR, the watchdog) ends the wait. Through a balancer (proxy.trusted),
+     * the client is the one its PROXY header names; a connection from the balancer without one is
+     * refused, so the port-theft check stands as without a balancer.
      */
     SocketChannel connect() throws IOException {
-        ServerSocketChannel l;
+        Listener l;
         InetSocketAddress t;
         lock.lock();
         try {
@@ -165,8 +190,19 @@ final class DataChannel {
         if (l != null) {
             try (l) {
                 while (true) {
-                    SocketChannel c = l.accept();
+                    SocketChannel c = l.channel.accept();
                     InetAddress from = Addresses.unmap(((InetSocketAddress) c.getRemoteAddress()).getAddress());
+                    if (balancers.contains(from)) {
+                        try {
+                            ProxyHeader h = ProxyHeader.read(c.socket(), Config.PROXY_DEADLINE);
+                            from = Addresses.unmap(h.client(c.socket()).getAddress());
+                        } catch (IOException e) {
+                            log.warn("data connection from the balancer " + Addresses.text(from) + " refused: "
+                                + e.getMessage());
+                            c.close();
+                            continue;
+                        }
+                    }
                     if (from.equals(peer)) return tune(c);
                     log.warn("data connection from " + Addresses.text(from)
                         + " refused: the control connection is from " + Addresses.text(peer));

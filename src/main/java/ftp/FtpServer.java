@@ -13,6 +13,8 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -35,6 +37,7 @@ final class FtpServer implements AutoCloseable {
     private ServerSocketChannel listener;
     private ServerSocketChannel implicitListener;  // tls.implicit.port (RFC 4217 §2: implicit FTPS, usually 990)
     private volatile boolean stopping;
+    private Admin admin;                         // admin.address: health, metrics, sessions, bans
     private volatile boolean hurry;              // a second signal: the grace is over now
     private final CountDownLatch stopped = new CountDownLatch(1);
 
@@ -53,7 +56,7 @@ final class FtpServer implements AutoCloseable {
         Throttle.Rates rates = new Throttle.Rates(config.rates().download(), config.rates().upload());
         this.services = new Services(config, new Accounts(config.users(), watched, loader, rates::forgetUsers),
             new Guard(config), new Claims(), rates, Xferlog.open(config.logs().transfers()), tls,
-            Cpu.of(Cpu.threads(), Config.CPU_QUEUE));
+            Cpu.of(Cpu.threads(), Config.CPU_QUEUE), new Metrics());
     }
 
     /** Binds the port (0: any free one) and starts accepting. */
@@ -81,6 +84,8 @@ final class FtpServer implements AutoCloseable {
         Thread.ofPlatform().daemon().name("ftp-watchdog").start(this::watchLoop);
         Log.SERVER.info("listening on " + Addresses.text(address()) + " port " + port()
             + (services.tls() == null ? "" : " (explicit FTPS: AUTH TLS)"));
+        admin = Admin.start(config.admin(), new Admin.Hooks(this::views, this::kick, () -> stopping, this::gauges),
+            services.metrics(), services.guard());
         return this;
     }
 
@@ -132,9 +137,40 @@ final class FtpServer implements AutoCloseable {
             close(ch);
             return;
         }
+        services.metrics().accepted();
+        if (config.proxy().trusted().contains(ip)) {                 // a balancer: its PROXY header names the client
+            Thread.ofVirtual().start(() -> proxied(ch, ip, implicitTls));
+            return;
+        }
+        admit(ch, ip, implicitTls);
+    }
+
+    /**
+     * A connection from a trusted balancer must begin with a PROXY header (v1 or v2), read with a
+     * deadline of its own before anything else; the address in it is the client's for everything
+     * after: the caps, bans, logs and both data-connection checks. A bad header, or none in time:
+     * closed with a log line and no reply. LOCAL (the balancer's health checks) is the balancer's own.
+     */
+    private void proxied(SocketChannel ch, InetAddress balancer, boolean implicitTls) {
+        InetAddress ip;
+        try {
+            ip = Addresses.unmap(ProxyHeader.read(ch.socket(), Config.PROXY_DEADLINE).client(ch.socket()).getAddress());
+        } catch (IOException e) {
+            Log.client(balancer).warn("refused: PROXY header from a trusted balancer: " + e.getMessage());
+            services.metrics().refused(Metrics.Refusal.PROXY);
+            close(ch);
+            return;
+        }
+        admit(ch, ip, implicitTls);
+    }
+
+    private void admit(SocketChannel ch, InetAddress ip, boolean implicitTls) {
         Guard guard = services.guard();
-        String refusal = stopping ? "Server shutting down." : guard.admit(ip);
-        if (refusal != null) {
+        Guard.Refusal r = stopping ? null : guard.admit(ip);
+        if (stopping || r != null) {
+            String refusal = r == null ? "Server shutting down." : r.text;
+            services.metrics().refused(r == null ? Metrics.Refusal.STOPPING
+                : r == Guard.Refusal.BANNED ? Metrics.Refusal.BAN : Metrics.Refusal.CAP);
             Log.client(ip).info("refused: " + refusal);
             try {
                 // fits any empty send buffer
@@ -173,6 +209,30 @@ final class FtpServer implements AutoCloseable {
 
     int sessions() { return sessions.size(); }
 
+    /** The admin listener's port, or -1 without one. */
+    int adminPort() { return admin == null ? -1 : admin.port(); }
+
+    private List<Session.View> views() {
+        return sessions.stream().map(Session::view).sorted(Comparator.comparingInt(Session.View::id)).toList();
+    }
+
+    private boolean kick(int id) {
+        for (Session s : sessions) {
+            if (s.id() == id) {
+                s.kick();
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Metrics.Gauges gauges() {
+        List<Session.View> v = views();
+        int in = (int) v.stream().filter(x -> x.user() != null).count(), range = config.passive().min() == 0 ? 0
+            : config.passive().max() - config.passive().min() + 1;
+        return new Metrics.Gauges(in, v.size() - in, services.guard().bans().size(), range);
+    }
+
     /** Stops accepting and closes every session at once (421 to each). */
     @Override
     public void close() { stop(Duration.ZERO); }
@@ -199,6 +259,7 @@ final class FtpServer implements AutoCloseable {
         awaitSessions();                                  // their transfers log and write xferlog lines
         services.xferlog().close();
         services.cpu().close();
+        if (admin != null) admin.close();
         if (stopped.getCount() > 0) Log.SERVER.info("stopped");
         if (inherited) close(listener);
         stopped.countDown();

@@ -30,12 +30,23 @@ final class Guard {
         this.logins = config.logins();
     }
 
-    /** Null when {@code ip} may connect (and is now counted), else the reason for a 421. */
-    String admit(InetAddress ip) {
-        if (banned(ip)) return "Too many failed logins from your address; try again later.";
+    /** Why a connection is turned away (421); its text is the reply's. */
+    enum Refusal {
+        BANNED("Too many failed logins from your address; try again later."),
+        FULL("Too many connections; try again later."),
+        ADDRESS_FULL("Too many connections from your address.");
+
+        final String text;
+
+        Refusal(String text) { this.text = text; }
+    }
+
+    /** Null when {@code ip} may connect (and is now counted), else why not. */
+    Refusal admit(InetAddress ip) {
+        if (banned(ip)) return Refusal.BANNED;
         if (total.incrementAndGet() > limits.connections()) {
             total.decrementAndGet();
-            return "Too many connections; try again later.";
+            return Refusal.FULL;
         }
         boolean[] over = {false};
         perAddress.compute(ip, (k, v) -> {                 // count and check in one step: release can't interleave
@@ -46,7 +57,7 @@ final class Guard {
         });
         if (over[0]) {
             total.decrementAndGet();
-            return "Too many connections from your address.";
+            return Refusal.ADDRESS_FULL;
         }
         return null;
     }
@@ -75,6 +86,33 @@ final class Guard {
                 return true;
             }
             return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The addresses banned now and the seconds left of each, for the admin listener. */
+    Map<InetAddress, Long> bans() {
+        long now = System.nanoTime();
+        Map<InetAddress, Long> m = new LinkedHashMap<>();
+        lock.lock();
+        try {
+            failures.forEach((ip, f) -> {
+                if (f[2] != 0 && now - f[2] < 0) m.put(ip, (f[2] - now) / 1_000_000_000L + 1);
+            });
+        } finally {
+            lock.unlock();
+        }
+        return m;
+    }
+
+    /** Lifts the ban of {@code ip} (and forgets its failures); false when it was not banned. */
+    boolean lift(InetAddress ip) {
+        lock.lock();
+        try {
+            boolean was = banned(ip);
+            failures.remove(ip);
+            return was;
         } finally {
             lock.unlock();
         }

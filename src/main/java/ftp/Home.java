@@ -38,7 +38,7 @@ final class Home {
     private final Claims claims;
     private final Cpu cpu;
     private final Log log;
-    private String cwd = "/";
+    private volatile String cwd = "/";              // volatile: the admin listener reads it
     private String renameFrom;                  // after RNFR, until the next command (RFC 959 §4.1.3)
 
     /** Line ends counted by SIZE in TYPE A, by file identity, size and time: a repeated SIZE reads nothing again. */
@@ -56,6 +56,8 @@ final class Home {
     }
 
     PathJail jail() { return jail; }
+
+    String cwd() { return cwd; }
 
     /** The normalised virtual path of a client's argument, seen from the current directory. */
     String resolve(String arg) throws AccessDeniedException, PathJail.Hidden {

@@ -69,7 +69,7 @@ public final class Main {
             return 0;
         }
         try {
-            Log.setUp(o.stdout() ? null : config.logs().file());
+            Log.setUp(o.stdout() ? null : config.logs().file(), config.logs().json());
         } catch (IOException e) {
             System.err.println("ftp-server: config: log.file: cannot open: " + e.getMessage());
             return 2;

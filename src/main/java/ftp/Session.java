@@ -7,6 +7,7 @@ import ftp.Login.UserGiven;
 import ftp.Transfers.Params;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -35,7 +36,9 @@ final class Session implements Runnable {
     private final Consumer<Session> ended;
     private final AtomicBoolean toldToStop = new AtomicBoolean();
     private volatile long deadline = NEVER;       // nanoTime when the watchdog ends a silent session
-    private Login login = new LoggedOut(System.nanoTime());
+    private final int id;
+    private final Instant since = Instant.now();
+    private volatile Login login = new LoggedOut(System.nanoTime());   // volatile: the admin listener reads it
     private Params params = Params.START;
     private boolean closing;
 
@@ -47,14 +50,34 @@ final class Session implements Runnable {
         this.implicitTls = implicitTls;
         this.tlsOffered = services.tls() != null;
         this.ended = ended;
+        this.id = id;
         this.log = Log.session(id, client);
-        this.data = new DataChannel(services.config().passive(), limits.data(), client,
-            control.socket().getLocalAddress(), log);
+        this.data = new DataChannel(services, limits.data(), client, control.socket().getLocalAddress(), log);
         this.access = new Access(services, control, log, client);
         this.transfers = new Transfers(control, data, services, log, client, this::transferEnded);
     }
 
     InetAddress client() { return client; }
+
+    int id() { return id; }
+
+    /** What GET /sessions shows of one session: read from another thread, so only volatile state. */
+    record View(int id, String user, String address, Instant since, String tls, String cwd, String transfer,
+                long bytes) {}
+
+    View view() {
+        LoggedIn in = login instanceof LoggedIn l ? l : null;
+        Transfers.Progress p = transfers.now();
+        return new View(id, in == null ? null : in.account().name(), Addresses.text(client), since, access.protection(),
+            in == null ? null : in.home().cwd(), p == null ? null : p.what(), p == null ? 0 : p.bytes());
+    }
+
+    /** DELETE /sessions/{id}: the transfer is cut (and logged), 421 to the client, and the connection closed. */
+    void kick() {
+        log.info("closed by the administrator");
+        transfers.cut();
+        sayAndClose("Closed by the administrator.");
+    }
 
     @Override
     public void run() {

@@ -199,7 +199,7 @@ final class Tls {
             if (host != null) {
                 String h = host.toLowerCase(Locale.ROOT);
                 String dot = h.indexOf('.') < 0 ? null : "*" + h.substring(h.indexOf('.'));
-                for (String alias : new String[] {h, dot})       // the host's pair, or none: JSSE asks the next key type
+                for (String alias : new String[] {h, dot})       // the host's pair, or none: JSSE tries another type
                     if (alias != null && pairs.containsKey(alias)) return fits(alias, keyType) ? alias : null;
             }
             return fits(DEFAULT, keyType) ? DEFAULT : null;

@@ -58,6 +58,7 @@ final class Transfer implements Runnable, Copy.Meter {
     private final ControlChannel control;
     private final DataChannel data;
     private final Xferlog xferlog;
+    private final Metrics metrics;
     private final Log log;
     private final InetAddress client;
     private final Runnable ended;                // after the final reply: the session may take commands again
@@ -70,12 +71,13 @@ final class Transfer implements Runnable, Copy.Meter {
     private volatile long progressed = started;
     private Thread thread;
 
-    Transfer(Job job, ControlChannel control, DataChannel data, Xferlog xferlog, Log log, InetAddress client,
-             Runnable ended) {
+    Transfer(Job job, ControlChannel control, DataChannel data, Xferlog xferlog, Metrics metrics, Log log,
+             InetAddress client, Runnable ended) {
         this.job = job;
         this.control = control;
         this.data = data;
         this.xferlog = xferlog;
+        this.metrics = metrics;
         this.log = log;
         this.client = client;
         this.ended = ended;
@@ -111,13 +113,17 @@ final class Transfer implements Runnable, Copy.Meter {
         }
         boolean aborted = !state.compareAndSet(RUNNING, DONE);
         long ms = (System.nanoTime() - started) / 1_000_000;
-        log.info(String.format(Locale.ROOT, "transfer %s %d bytes %d ms %s", job.what(), bytes, ms,
-            aborted ? "aborted" : result.code() == 226 ? "ok" : "failed " + result.code()));
+        String outcome = aborted ? "aborted" : result.code() == 226 ? "ok" : "failed " + result.code();
+        log.transfer(job.what(), job.path(), bytes, ms, outcome);
         Xferlog.Direction direction = switch (job.work()) {
             case Work.Send s -> Xferlog.Direction.OUT;
             case Work.Receive r -> Xferlog.Direction.IN;
             case Work.Listing l -> null;                                   // listings are not file transfers
         };
+        Metrics.Kind kind = direction == null ? Metrics.Kind.LISTING
+            : direction == Xferlog.Direction.IN ? Metrics.Kind.UPLOAD : Metrics.Kind.DOWNLOAD;
+        metrics.transfer(kind, aborted ? Metrics.Result.ABORTED
+            : result.code() == 226 ? Metrics.Result.OK : Metrics.Result.FAILED, bytes);
         if (direction != null) xferlog.write(new Xferlog.Entry(ZonedDateTime.now(), ms, client, bytes, job.path(),
             job.ascii(), direction, job.anonymous(), job.user(), !aborted && result.code() == 226));
         if (!aborted && !replied) {

@@ -42,6 +42,7 @@ final class Transfers {
     private final Claims claims;
     private final Throttle.Rates rates;
     private final Xferlog xferlog;
+    private final Metrics metrics;
     private final Log log;
     private final InetAddress client;
     private final long uploadSize;             // max.upload.size, 0: none
@@ -54,6 +55,7 @@ final class Transfers {
         this.claims = services.claims();
         this.rates = services.rates();
         this.xferlog = services.xferlog();
+        this.metrics = services.metrics();
         this.log = log;
         this.client = client;
         this.uploadSize = services.config().limits().uploadSize();
@@ -175,7 +177,7 @@ final class Transfers {
     }
 
     private Reply run(Transfer.Job job) {
-        Transfer t = new Transfer(job, control, data, xferlog, log, client, () -> {
+        Transfer t = new Transfer(job, control, data, xferlog, metrics, log, client, () -> {
             current = null;
             idle.run();
         });
@@ -212,6 +214,14 @@ final class Transfers {
     }
 
     boolean running() { return current != null; }
+
+    /** A running transfer as the admin listener shows it. */
+    record Progress(String what, long bytes) {}
+
+    Progress now() {
+        Transfer t = current;
+        return t == null ? null : new Progress(t.what(), t.bytes());
+    }
 
     /** Other verbs run after the transfer, in order. */
     void await() throws InterruptedException {

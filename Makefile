@@ -42,7 +42,7 @@ DIST_SOURCES := src/main/sh/ftp-server src/main/dist/ftp.config.properties $(wil
 # starts the JVM in a UTF-8 locale; UTF-8, US-ASCII and ISO-8859-1 are in java.base).
 RUNTIME_MODULES := jdk.unsupported jdk.zipfs jdk.httpserver java.management jdk.management
 
-.PHONY: build run test interop bench dist deb clean
+.PHONY: build run test interop bench dist deb clean s3 s3proxy
 build: $(JAR)
 
 $(JAR): $(SOURCES)
@@ -92,6 +92,20 @@ deb: $(DEB)
 
 $(DEB): $(TARBALL) $(wildcard src/main/deb/*)
 	sh src/main/deb/build.sh $(DIST) $(VERSION) $(DEB_ARCH) $@
+
+# Optional object-store homes (user.NAME.home=s3x://host:port/bucket/prefix/ or s3://bucket/prefix/): an S3
+# FileSystemProvider and its jars into target/s3/, never into the server's jar. Run the server with them:
+#   java -cp 'target/ftp-server.jar:target/s3/*' ftp.Main -c ftp.config.properties
+s3: target/s3/.done
+target/s3/.done: src/s3/pom.xml
+	rm -rf target/s3
+	$(MVN) -f src/s3/pom.xml dependency:copy-dependencies@provider
+	touch $@
+
+# S3Proxy, an S3 API server on loopback: the S3 tests start and stop their own.
+s3proxy: target/s3proxy/s3proxy.jar
+target/s3proxy/s3proxy.jar: src/s3/pom.xml
+	$(MVN) -f src/s3/pom.xml dependency:copy@s3proxy
 
 clean:
 	$(MVN) clean

@@ -8,7 +8,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.net.URI;
+import java.nio.file.FileSystemNotFoundException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.ProviderNotFoundException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
@@ -410,8 +414,33 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
             return l;
         }
 
+        /**
+         * A folder, or a URI (s3x://host:port/bucket/prefix/, s3://bucket/prefix/, jar:file:…) that a
+         * FileSystemProvider on the class path opens; a URI's folder is checked at login (asking an
+         * object store is a network request), and its user info (a secret) is never shown.
+         */
         Path directory(String key, String s) throws Bad {
             if (s.isEmpty()) throw new Bad(key, "is empty");
+            if (s.matches("[A-Za-z][A-Za-z0-9+.-]*://.*")) {
+                String scheme = s.substring(0, s.indexOf(':'));
+                URI uri = URI.create(s.endsWith("/") ? s : s + "/");          // an object store's folder ends in /
+                try {
+                    Path d;
+                    try {
+                        d = Path.of(uri);
+                    } catch (FileSystemNotFoundException e) {                      // jar:…!/: opened first
+                        FileSystems.newFileSystem(uri, Map.of());
+                        d = Path.of(uri);
+                    }
+                    effective.put(key, s.replaceFirst("//[^/@]*@", "//"));
+                    return d;
+                } catch (FileSystemNotFoundException | ProviderNotFoundException e) {
+                    throw new Bad(key, "no file system provider for " + scheme + " on the class path (for S3: make s3, "
+                        + "then java -cp 'ftp-server.jar:target/s3/*' ftp.Main; README: Homes on S3 or MinIO)");
+                } catch (IOException | IllegalArgumentException e) {
+                    throw new Bad(key, "not a usable " + scheme + " URI: " + e.getMessage());
+                }
+            }
             Path d = Path.of(s).toAbsolutePath().normalize();
             if (!Files.isDirectory(d)) throw new Bad(key, "not a directory: " + d);
             shown(key, d);
@@ -443,6 +472,8 @@ record Config(Listen listen, Limits limits, Logins logins, Passive passive, Logs
     static final Duration PROXY_DEADLINE = Duration.ofSeconds(3);
     /** CPU-heavy jobs (PBKDF2, SIZE in TYPE A) that may wait for a thread; one more is refused with 421. */
     static final int CPU_QUEUE = 32;
+    /** How long a home's usage on an object store is trusted before it is summed again (a listing of all). */
+    static final Duration USAGE_TTL = Duration.ofMinutes(5);
     /** An upload's temporary file untouched this long belongs to no running upload: the next listing removes it. */
     static final Duration STALE_UPLOAD = Duration.ofDays(1);
     /** A reply stuck for longer than this (or data.timeout, if longer) ends the session: the client stopped reading. */

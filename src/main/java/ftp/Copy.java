@@ -34,15 +34,17 @@ final class Copy {
     private Copy() {}
 
     /**
-     * File → socket from {@code pos}: sendfile when binary and the socket is a plain channel.
-     * sendfile must never block inside the kernel: a virtual thread stuck there pins its carrier
+     * File → socket from {@code pos}: sendfile when binary, the socket a plain channel and the file on
+     * the default file system (another provider's transferTo is a Java loop, and one loses bytes on a
+     * non-blocking socket). sendfile must never block inside the kernel: a virtual thread stuck there pins its carrier
      * and can't be woken by close. The first chunk therefore goes through a plain write, which
      * makes the JDK switch the socket to non-blocking for this virtual thread; from then on
      * transferTo returns 0 instead of blocking, and a small parked write waits for room.
      */
-    static void send(FileChannel file, long pos, DataChannel.Conn conn, boolean ascii, Meter meter) throws IOException {
+    static void send(FileChannel file, long pos, DataChannel.Conn conn, boolean ascii, boolean zeroCopy, Meter meter)
+            throws IOException {
         SocketChannel out = conn.channel();
-        if (!ascii && out != null) {
+        if (!ascii && out != null && zeroCopy) {
             long size = file.size();
             ByteBuffer wait = WAITS.borrow();
             try {

@@ -112,10 +112,12 @@ final class Home {
         return attempt("DELE " + arg, () -> {
             String v = resolve(arg);
             if (jail.own(v).isDirectory()) return Reply.of(550, "Is a directory; use RMD.");
+            long size = jail.own(v).size();
             Claims.Claim claim = claims.claim(jail.real(v));
             try (claim) {
                 jail.delete(v);
             }
+            jail.used(-size);
             log.info("DELE " + v + ": deleted");
             return Reply.of(250, "File deleted.");
         });
@@ -279,7 +281,10 @@ final class Home {
         } catch (FileSystemException e) {
             log.warn(what + ": failed, " + e.getMessage());
             return Reply.of(550, "Requested action not taken.");
-        } catch (IOException | UnsupportedOperationException e) {
+        } catch (UnsupportedOperationException e) {
+            log.info(what + ": refused, " + e.getMessage());
+            return Reply.of(504, "Not supported here: " + e.getMessage() + ".");
+        } catch (IOException e) {
             log.warn(what + ": failed, " + e);
             return Reply.of(451, "Local error; action aborted.");
         }

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One home directory and every file operation in it; nothing else in the server touches a home's
@@ -62,12 +63,15 @@ final class PathJail {
         this.dotFiles = dotFiles;
         Path realHome = home.toRealPath();
         this.secure = OpenFolder.available(realHome);
-        this.rules = new Spot.Rules(realHome, home.getFileSystem().supportedFileAttributeViews().contains("posix"),
+        this.rules = new Spot.Rules(realHome, Spot.Store.of(realHome),
             this::shown, PathJail::stale, modes);
     }
 
     /** Whether folders swapped for links between check and use are beaten here (README: Security). */
     boolean secure() { return secure; }
+
+    /** What the home's file system can do. */
+    Spot.Store store() { return rules.store(); }
 
     /**
      * The normalised virtual path of {@code arg} seen from {@code cwd}: absolute, no '.', '..' or
@@ -223,8 +227,31 @@ final class PathJail {
         return c.equals("/") ? rules.realHome() : rules.realHome().resolve(c.substring(1));
     }
 
-    /** The bytes of every file in the home, for a quota (links are not followed: nothing counts twice). */
+    /**
+     * The bytes of every file in the home, for a quota (links are not followed: nothing counts twice).
+     * On the default file system, summed at each upload; elsewhere (an object store, where that is a
+     * listing of the whole bucket and a request per object) summed at most every {@link Config#USAGE_TTL},
+     * shared by the sessions of a home, and moved meanwhile by this server's own uploads and deletes.
+     */
     long usedBytes() throws IOException {
+        if (rules.store().local()) return walk();
+        long now = System.nanoTime();
+        long[] u = USAGE.get(rules.realHome());
+        if (u == null || now - u[1] > Config.USAGE_TTL.toNanos()) {
+            u = new long[] {walk(), now};
+            USAGE.put(rules.realHome(), u);
+        }
+        return u[0];
+    }
+
+    /** This server added or removed {@code delta} bytes in the home (see {@link #usedBytes}). */
+    void used(long delta) {
+        if (!rules.store().local()) USAGE.computeIfPresent(rules.realHome(), (k, u) -> new long[] {u[0] + delta, u[1]});
+    }
+
+    private static final ConcurrentHashMap<Path, long[]> USAGE = new ConcurrentHashMap<>();   // {bytes, nanoTime}
+
+    private long walk() throws IOException {
         long[] used = {0};
         Files.walkFileTree(rules.realHome(), new SimpleFileVisitor<>() {
             @Override public FileVisitResult visitFile(Path p, BasicFileAttributes a) {

@@ -36,11 +36,33 @@ interface Spot extends Closeable {
     }
 
     /**
-     * The jail's rules, as a spot needs them: the home's real path, whether the file system has
-     * POSIX attributes, which names a listing shows, which it removes as it meets them, and the
-     * permissions of what uploads and MKD create.
+     * The jail's rules, as a spot needs them: the home's real path, what its file system can do,
+     * which names a listing shows, which it removes as it meets them, and the permissions of what
+     * uploads and MKD create.
      */
-    record Rules(Path realHome, boolean posix, Predicate<String> shown, Predicate<Entry> sweep, Config.Modes modes) {}
+    record Rules(Path realHome, Store store, Predicate<String> shown, Predicate<Entry> sweep, Config.Modes modes) {
+        boolean posix() { return store.posix(); }
+    }
+
+    /**
+     * What a home's file system can do, asked of it rather than guessed from its kind. {@code local}:
+     * the default file system: sendfile, truncate (resumable uploads in place), rename(2).
+     * {@code posix}: POSIX permissions. {@code prefixFolders}: folders are names ending in '/' that
+     * exist only as prefixes (an object store: the provider has no FileStore), so a folder is looked
+     * up as "name/", a removal of one would take all under it, and a rename would copy every object.
+     */
+    record Store(boolean local, boolean posix, boolean prefixFolders) {
+        static Store of(Path home) {
+            var fs = home.getFileSystem();
+            boolean local = fs == java.nio.file.FileSystems.getDefault(), noStore;
+            try {
+                noStore = java.nio.file.Files.getFileStore(home) == null;
+            } catch (IOException | RuntimeException e) {
+                noStore = false;
+            }
+            return new Store(local, fs.supportedFileAttributeViews().contains("posix"), !local && noStore);
+        }
+    }
 
     /** A name met in a listing and its attributes (null: vanished meanwhile). */
     record Entry(String name, BasicFileAttributes attributes) {}

@@ -34,8 +34,8 @@ final class Transfer implements Runnable, Copy.Meter {
 
     /** What moves: a file out, a file in, or a listing out. */
     sealed interface Work {
-        /** RETR from {@code offset} (REST). */
-        record Send(FileChannel file, long offset) implements Work {}
+        /** RETR from {@code offset} (REST); {@code zeroCopy}: the file is on the default file system (sendfile). */
+        record Send(FileChannel file, long offset, boolean zeroCopy) implements Work {}
 
         /**
          * STOR, APPE, STOU into {@code target} (links resolved). {@code temp} null: written in place (a
@@ -44,8 +44,8 @@ final class Transfer implements Runnable, Copy.Meter {
          * it may write (0: any).
          */
         record Receive(PathJail jail, FileChannel file, String target, String temp, boolean existed, boolean cut,
-                       long start, long limit, String limitWhy, Claims.Claim claim, Claims.Claim tempClaim)
-            implements Work {}
+                       long start, long replaced, long limit, String limitWhy, Claims.Claim claim,
+                       Claims.Claim tempClaim) implements Work {}
 
         /** LIST, NLST, MLSD of the job's path. */
         record Listing(PathJail jail, ftp.Listing.Form form, boolean write, Set<String> facts, String asked)
@@ -138,7 +138,7 @@ final class Transfer implements Runnable, Copy.Meter {
 
     private void send(Work.Send s) throws IOException {
         try (FileChannel f = s.file(); DataChannel.Conn c = open()) {
-            Copy.send(f, s.offset(), c, job.ascii(), this);
+            Copy.send(f, s.offset(), c, job.ascii(), s.zeroCopy(), this);
         }
     }
 
@@ -160,10 +160,11 @@ final class Transfer implements Runnable, Copy.Meter {
         try (claim; tempClaim) {
             boolean done = false;
             try {
+                long written = 0;
                 try (FileChannel f = r.file(); DataChannel.Conn c = open()) {
                     if (r.cut()) f.truncate(r.start());    // only now: no data connection, no change
                     try {
-                        Copy.receive(c, f, job.ascii(), r.limit(), this);
+                        written = Copy.receive(c, f, job.ascii(), r.limit(), this);
                     } catch (Reply.Failure e) {
                         if (e.reply.code() != 552) throw e;
                         if (r.temp() == null) undo(r);
@@ -177,6 +178,7 @@ final class Transfer implements Runnable, Copy.Meter {
                         throw new Reply.Failure(451, "Could not replace the old file; it is unchanged.", e);
                     }
                 }
+                r.jail().used(written - r.replaced());
                 done = true;
             } finally {
                 if (!done && r.temp() != null) remove(r.jail(), r.temp());

@@ -90,7 +90,7 @@ final class Transfers {
             String opening = "Opening " + (p.ascii() ? "ASCII" : "BINARY") + " mode data connection for " + v
                 + (p.ascii() ? "." : " (" + size + " bytes).");                 // in TYPE A the count would differ
             return run(new Transfer.Job("RETR " + v, v, p.ascii(), rates.of(in.account(), true), opening, protection,
-                in.xferName(), in.account().anonymous(), new Transfer.Work.Send(f, p.rest())));
+                in.xferName(), in.account().anonymous(), new Transfer.Work.Send(f, p.rest(), jail.store().local())));
         });
     }
 
@@ -112,13 +112,18 @@ final class Transfers {
             // a FIFO or device would block open(2) or write somewhere that is not a file
             if (seen != null && !seen.isRegularFile()) return Reply.of(550, "Not a plain file.");
             if (p.ascii() && p.rest() > 0) return restInAscii();
+            if (!jail.store().local() && (append || p.rest() > 0))      // no truncate, no write in place
+                return Reply.of(504, (append ? "APPE" : "REST with STOR") + " is not supported on this storage: it "
+                    + "would download and upload the whole object again; upload the whole file.");
             if (!data.ready()) return noData();
             try (var claim = claims.claim(jail.real(target))) {
                 BasicFileAttributes old = jail.attributesOrNull(target);   // again, now that no upload can change it
                 boolean exists = old != null;
                 long size = exists ? old.size() : 0, start = append && exists ? size : p.rest();
                 if (start > size) return Reply.of(554, "REST " + p.rest() + " is past the end of the file.");
-                boolean inPlace = append || p.rest() > 0 || !exists;
+                // elsewhere than the default file system, a file written in place could be published half
+                // written (an object store's close uploads what came): always a temporary file, then a move
+                boolean inPlace = jail.store().local() && (append || p.rest() > 0 || !exists);
                 String temp = inPlace ? null : PathJail.temporary(target);
                 try (var tempClaim = temp == null ? null : claims.claim(jail.real(temp))) {
                     Limit limit = uploadLimit(in, inPlace ? 0 : size);
@@ -133,8 +138,8 @@ final class Transfers {
                         : "Opening " + (p.ascii() ? "ASCII" : "BINARY") + " mode data connection for " + v + ".";
                     return run(new Transfer.Job(verb + " " + v, v, p.ascii(), rates.of(in.account(), false), opening,
                         protection, in.xferName(), in.account().anonymous(), new Transfer.Work.Receive(jail, f, target,
-                        temp, exists, inPlace && !append && exists, start, limit.bytes(), limit.why(), claim.handOver(),
-                        tempClaim == null ? null : tempClaim.handOver())));
+                        temp, exists, inPlace && !append && exists, start, inPlace ? 0 : size, limit.bytes(),
+                        limit.why(), claim.handOver(), tempClaim == null ? null : tempClaim.handOver())));
                 }
             }
         });

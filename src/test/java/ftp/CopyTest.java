@@ -77,7 +77,7 @@ class CopyTest {
                     got.set(null);
                 }
             });
-            Copy.send(file, 0, p.conn(channel), ascii, meter);
+            Copy.send(file, 0, p.conn(channel), ascii, true, meter);
             p.server().shutdownOutput();
             reader.join(10_000);
             return got.get();

@@ -37,8 +37,9 @@ final class RealPath implements Spot {
 
     private RealPath(Rules rules, Path path) {
         this.rules = rules;
-        this.path = path;
-        String rel = rules.realHome().relativize(path).toString().replace(path.getFileSystem().getSeparator(), "/");
+        this.path = path.toAbsolutePath();               // an object store's listings and parents are relative
+        String rel = rules.realHome().relativize(this.path).toString()
+            .replace(this.path.getFileSystem().getSeparator(), "/");
         if (rel.endsWith("/")) rel = rel.substring(0, rel.length() - 1);
         this.canonical = rel.isEmpty() ? "/" : "/" + rel;
     }

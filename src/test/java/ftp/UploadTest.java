@@ -29,9 +29,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * STOR APPE STOU: new files in place, overwrites through a temporary file and an atomic rename,
  * resuming (REST + STOR, APPE), TYPE A, busy marks by real path, max.upload.size and quotas (the
  * 552 as clients that send first and read later meet it, the log line), upload.mode and
- * folder.mode, names the locale can't encode, and uploads that go wrong (the client vanishes or resets, never connects, names a FIFO or a missing
- * folder, races a directory walk): never a stuck busy mark, a temporary file left, or a damaged
- * old file.
+ * folder.mode, names the locale can't encode, and uploads that go wrong (the client vanishes or
+ * resets, never connects, names a FIFO or a missing folder, races a directory walk): never a stuck
+ * busy mark, a temporary file left, or a damaged old file.
  */
 class UploadTest {
     @TempDir Path tmp;

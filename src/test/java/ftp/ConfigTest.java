@@ -157,7 +157,7 @@ class ConfigTest {
     @Test
     void checkConfigNamesAnAddressThatIsNotThisMachines() throws Exception {
         Path sysctl = Path.of("/proc/sys/net/ipv4/ip_nonlocal_bind");
-        Assumptions.assumeFalse(Files.exists(sysctl) && Files.readString(sysctl).strip().equals("1"),
+        Assumptions.assumeFalse(Files.exists(sysctl) && Files.readAllLines(sysctl).equals(List.of("1")),
             "ip_nonlocal_bind=1: any address can be bound here");
         Path cfg = TestServer.configFile(tmp, "port=0", "address=192.0.2.1");           // TEST-NET-1 (RFC 5737)
         assertThat(problems(check(List.of(), tmp, cfg)))
@@ -196,6 +196,22 @@ class ConfigTest {
         try (var left = Files.list(logs)) {
             assertThat(left).isEmpty();
         }
+    }
+
+    /**
+     * The first-day mistake: port 21 for a service user (here 1000, which nobody can't bind either).
+     * Files.readAllLines: /proc files have size 0, and Files.readString of one may return a part.
+     */
+    @Test
+    void checkConfigAsAnotherUserNamesAPrivilegedPort() throws Exception {
+        List<String> nobody = TestServer.asNobody();
+        Path start = Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start");
+        Assumptions.assumeTrue(Files.exists(start) && Integer.parseInt(Files.readAllLines(start).get(0).strip()) > 1000,
+            "ports below 1024 are not privileged here");
+        TestServer.openToAll(tmp);
+        Path cfg = TestServer.configFile(tmp, "port=1000", "user.u.write=false");
+        assertThat(problems(check(nobody, tmp, cfg))).containsExactly("port: 127.0.0.1 port 1000 needs root, "
+            + "CAP_NET_BIND_SERVICE or socket activation (README: Deploy on a VPS)");
     }
 
     @Test

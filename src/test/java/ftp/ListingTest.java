@@ -241,8 +241,8 @@ class ListingTest {
             Files.writeString(s.home.resolve(".env"), "SECRET=1");
             Files.writeString(s.home.resolve("index.html"), "<p>");
             Set<String> names = Set.of(".git", ".env");
-            for (String listing : new String[] {"LIST", "NLST", "MLSD"}) {
-                String body = r.fetch(listing);
+            for (String listing : new String[] {"LIST", "NLST", "MLSD", "LIST -a", "LIST -la", "NLST -a", "STAT ."}) {
+                String body = listing.startsWith("STAT") ? r.cmd(listing) : r.fetch(listing);
                 assertThat(body).as(listing).contains("index.html");
                 for (String n : names)
                     assertThat(body.lines().anyMatch(l -> l.endsWith(" " + n) || l.endsWith(";" + n) || l.equals(n)))

@@ -167,6 +167,18 @@ class ConfigTest {
             .containsExactly("address: not an address of this machine: 'no-such-host.invalid'");
     }
 
+    /** One problem, one line: an address that isn't this machine's is named once, not once per port on it. */
+    @Test
+    void checkConfigNamesAForeignAddressOnceWhateverThePortsOnIt() throws Exception {
+        Path sysctl = Path.of("/proc/sys/net/ipv4/ip_nonlocal_bind");
+        Assumptions.assumeFalse(Files.exists(sysctl) && Files.readAllLines(sysctl).equals(List.of("1")),
+            "ip_nonlocal_bind=1: any address can be bound here");
+        Path cfg = TestServer.configFile(tmp, "port=0", "address=192.0.2.1", "tls.implicit.port=0",
+            "tls.certificate=" + TlsClient.res("rsa-a.crt"), "tls.key=" + TlsClient.res("rsa-a.key"));
+        assertThat(problems(check(List.of(), tmp, cfg)))
+            .containsExactly("address: 192.0.2.1 is not an address of this machine");
+    }
+
     /** As the service's user would meet them: root may write anything, so this runs as nobody. */
     @Test
     void checkConfigAsAnotherUserNamesLogFilesItCantAppendTo() throws Exception {

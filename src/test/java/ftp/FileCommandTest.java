@@ -194,6 +194,30 @@ class FileCommandTest {
         }
     }
 
+    /**
+     * Home's contract, "every change is logged, done or refused, with its cause", also where the
+     * file system says no: a name that exists, a folder not empty, a file that isn't there.
+     */
+    @Test
+    void aChangeTheFileSystemRefusesLogsOneLineWithItsCause() throws Exception {
+        try (TestServer s = TestServer.start(tmp)) {
+            Files.createDirectory(s.home.resolve("d"));
+            Files.writeString(s.home.resolve("d/f"), "x");
+            List<LogRecord> records = TestServer.logDuring(() -> {
+                try (RawClient r = s.raw().login("alice", "secret")) {
+                    assertThat(r.cmd("MKD d")).startsWith("550");
+                    assertThat(r.cmd("RMD d")).startsWith("550");
+                    assertThat(r.cmd("DELE nope")).startsWith("550");
+                    assertThat(r.cmd("RNFR nope")).startsWith("550");
+                }
+            });
+            assertThat(about(records, "MKD ")).singleElement().asString().matches(line("alice", "MKD d: ") + ".+");
+            assertThat(about(records, "RMD ")).singleElement().asString().matches(line("alice", "RMD d: ") + ".+");
+            assertThat(about(records, "DELE ")).singleElement().asString().matches(line("alice", "DELE nope: ") + ".+");
+            assertThat(about(records, "RNFR ")).singleElement().asString().matches(line("alice", "RNFR nope: ") + ".+");
+        }
+    }
+
     /** The jail's refusal of a link that leads out of the home is logged with that cause, one line each. */
     @Test
     void aRefusalByTheJailLogsItsCause() throws Exception {

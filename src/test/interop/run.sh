@@ -15,7 +15,7 @@ check() { if "${@:2}" >>"$T/clients.log" 2>&1; then ok "$1"; else bad "$1"; fi; 
 sums() { (cd "$1" && find . -type f ! -name .listing -print0 | sort -z | xargs -0 sha256sum); }
 same() { [ "$(sums "$1")" = "$(sums "$2")" ]; }
 
-mkdir -p "$T/home" "$T/src/sub/deeper" "$T/out"
+mkdir -p "$T/home" "$T/qhome" "$T/src/sub/deeper" "$T/out"
 head -c 3000000 /dev/urandom >"$T/src/big.bin"
 echo hello >"$T/src/sub/héllo wörld ✓.txt"
 echo deep >"$T/src/sub/deeper/d.txt"
@@ -26,6 +26,10 @@ address=127.0.0.1
 user.u.password=p
 user.u.home=$T/home
 user.u.write=true
+user.q.password=p
+user.q.home=$T/qhome
+user.q.write=true
+user.q.quota=1M
 tls.certificate=$ROOT/src/test/resources/tls/rsa-a.crt
 tls.key=$ROOT/src/test/resources/tls/rsa-a.key
 CONF
@@ -91,6 +95,34 @@ check "rclone check" rclone check "${RC[@]}" "$T/src" :ftp:rc
 # session ticket unread, losing its last bytes (any server that sends tickets); TLS 1.2 avoids it
 check "rclone FTPS copy + check (TLS 1.2)" rclone copy "${RC[@]}" --ftp-explicit-tls --ftp-no-check-certificate --ftp-disable-tls13 "$T/src" :ftp:rctls
 check "rclone FTPS check" rclone check "${RC[@]}" --ftp-explicit-tls --ftp-no-check-certificate --ftp-disable-tls13 "$T/src" :ftp:rctls
+
+# Over a quota (user q: 1 MiB): the clients send the whole file before they read the control connection;
+# they must report the server's 552 (curl: exit 70 "Exceeded storage allocation", its name for 552, or 25
+# "upload failed"), not a reset of their data connection (curl: exit 55 "send failure"; ftplib:
+# ConnectionResetError), and nothing of the upload stays.
+head -c 5000000 /dev/urandom >"$T/five.bin"
+curl_over_quota() {
+  local rc=0
+  curl -sS -u q:p -T "$T/five.bin" "$URL/curl-over.bin" 2>"$T/curl-quota.err" || rc=$?
+  cat "$T/curl-quota.err"; echo "curl exit code $rc"
+  { [ "$rc" -eq 70 ] || [ "$rc" -eq 25 ] || grep -q 552 "$T/curl-quota.err"; } \
+    && ! grep -qi reset "$T/curl-quota.err" && [ ! -e "$T/qhome/curl-over.bin" ]
+}
+check "curl -T over the quota: 552, not a reset" curl_over_quota
+check "python ftplib storbinary over the quota: error_perm 552" python3 - "$PORT" "$T/five.bin" "$T/qhome" <<'PY'
+import ftplib, os, sys
+port, src, home = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+f = ftplib.FTP(); f.connect('127.0.0.1', port); f.login('q', 'p')
+try:
+    with open(src, 'rb') as data:
+        f.storbinary('STOR py-over.bin', data)
+    raise SystemExit('storbinary over the quota succeeded')
+except ftplib.error_perm as e:
+    assert str(e).startswith('552'), e
+f.voidcmd('NOOP')                                   # the session goes on
+f.quit()
+assert not os.path.exists(os.path.join(home, 'py-over.bin'))
+PY
 
 # tnftp: get and put, passive and active
 check "tnftp get/put passive+active" sh -c "printf 'open 127.0.0.1 $PORT\nuser u p\nbinary\npassive on\nget l/big.bin tp.bin\nput $T/src/big.bin tnp.bin\npassive off\nget l/big.bin ta.bin\nput $T/src/big.bin tna.bin\nquit\n' | tnftp -n && cmp tp.bin $T/src/big.bin && cmp ta.bin $T/src/big.bin && cmp $T/home/tnp.bin $T/src/big.bin && cmp $T/home/tna.bin $T/src/big.bin"

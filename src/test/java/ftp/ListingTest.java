@@ -21,11 +21,14 @@ import org.apache.commons.net.ftp.FTPFile;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * LIST NLST MLSD MLST and STAT path: the lines (ls dates, MLST facts, RFC 3659 §7), names as the
- * client named the folder, no recursion and no globs (RFC 2577), 100,000 entries streamed, and
- * control characters in names that never reach a reply raw.
+ * client named the folder, no recursion and no globs (RFC 2577), 100,000 entries streamed,
+ * control characters in names that never reach a reply raw, and dot files, which anonymous users
+ * neither see nor use unless anonymous.dotfiles allows it.
  */
 class ListingTest {
     @TempDir Path tmp;
@@ -214,6 +217,64 @@ class ListingTest {
             String mlsd = r.fetch("MLSD");
             assertThat(mlsd).contains("; n?l\r\n").contains("; c?i\r\n").doesNotContain("\u0085")
                 .doesNotContain("\u009b");
+        }
+    }
+
+    // ---- dot files ----
+
+    /**
+     * A web root shared anonymously holds .git and .env: anonymous users neither see nor use dot
+     * files (553, RFC 959 §4.2: file name not allowed) unless anonymous.dotfiles is true; named
+     * users see and use them.
+     */
+    @ParameterizedTest(name = "{0}, anonymous.dotfiles={1}")
+    @CsvSource({"anonymous, false, false", "anonymous, true, true", "alice, false, true"})
+    void dotFilesAreForNamedUsersAndForAnonymousOnlyWhenAllowed(String user, boolean allowed, boolean shown)
+            throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("srv"));
+        try (TestServer s = TestServer.start(dir, "anonymous", "true", "anonymous.write", "true",
+                "anonymous.dotfiles", Boolean.toString(allowed),
+                "anonymous.home", dir.toRealPath().resolve("alice").toString());
+             RawClient r = s.raw().login(user, user.equals("alice") ? "secret" : "guest@example.org")) {
+            Files.createDirectories(s.home.resolve(".git"));
+            Files.writeString(s.home.resolve(".git/config"), "[remote]");
+            Files.writeString(s.home.resolve(".env"), "SECRET=1");
+            Files.writeString(s.home.resolve("index.html"), "<p>");
+            Set<String> names = Set.of(".git", ".env");
+            for (String listing : new String[] {"LIST", "NLST", "MLSD", "LIST -a", "LIST -la", "NLST -a", "STAT ."}) {
+                String body = listing.startsWith("STAT") ? r.cmd(listing) : r.fetch(listing);
+                assertThat(body).as(listing).contains("index.html");
+                for (String n : names)
+                    assertThat(body.lines().anyMatch(l -> l.endsWith(" " + n) || l.endsWith(";" + n) || l.equals(n)))
+                        .as("%s shows %s: %s", listing, n, body).isEqualTo(shown);
+            }
+            if (shown) {
+                assertThat(r.fetch("RETR .git/config")).isEqualTo("[remote]");
+                assertThat(r.cmd("CWD .git")).startsWith("250");
+                assertThat(r.cmd("CWD /")).startsWith("250");
+                assertThat(r.put("STOR", ".htaccess", "Deny from all")).startsWith("226");
+                assertThat(r.cmd("RNFR .htaccess")).startsWith("350");
+                assertThat(r.cmd("RNTO .htaccess2")).startsWith("250");
+                assertThat(s.home.resolve(".htaccess2")).hasContent("Deny from all");
+            } else {
+                RawClient.epsvPort(r.cmd("EPSV"));
+                assertThat(r.cmd("RETR .git/config")).startsWith("553");
+                assertThat(r.cmd("RETR .env")).startsWith("553");
+                assertThat(r.cmd("CWD .git")).startsWith("553");
+                assertThat(r.cmd("LIST .git")).startsWith("553");
+                assertThat(r.cmd("MLST .env")).startsWith("553");
+                assertThat(r.cmd("SIZE .env")).startsWith("553");
+                assertThat(r.cmd("STOR .htaccess")).startsWith("553");
+                assertThat(r.cmd("MKD .ssh")).startsWith("553");
+                assertThat(r.cmd("RNFR index.html")).startsWith("350");
+                assertThat(r.cmd("RNTO .htaccess")).startsWith("553");
+                assertThat(r.cmd("DELE .env")).startsWith("553");
+                assertThat(r.cmd("NOOP")).startsWith("200");
+                assertThat(s.home.resolve(".htaccess")).doesNotExist();
+                assertThat(s.home.resolve(".ssh")).doesNotExist();
+                assertThat(s.home.resolve(".env")).hasContent("SECRET=1");
+                assertThat(s.home.resolve("index.html")).hasContent("<p>");
+            }
         }
     }
 }

@@ -27,7 +27,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Stopping: the graceful stop (421 to idle sessions, running transfers get shutdown.grace, then are
  * cut and logged incomplete), a stop that meets a client that never reads (in clear and under TLS),
- * SIGTERM to the process, and running under systemd: socket activation and its misuse, the units.
+ * SIGTERM to the process (a second one ends the grace at once), and running under systemd: socket
+ * activation and its misuse, the units.
  */
 class StopTest {
     @TempDir Path tmp;
@@ -237,6 +238,43 @@ class StopTest {
             assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
             assertThat(p.exitValue()).isZero();
             assertThat(Files.readString(tmp.resolve("out.log"))).contains("SIGTERM").contains("stopped");
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    /**
+     * An operator who can't wait out the grace sends SIGTERM again: the stop ends now, the running
+     * transfer (20 s at rate.download, well inside a 30 s grace) is cut and logged incomplete, and
+     * the exit code is still 0.
+     */
+    @Test
+    void aSecondSigtermCutsTheGraceShortAndStillExitsZero() throws Exception {
+        int port = TestServer.freePort();
+        Path xferlog = tmp.resolve("xferlog"), out = tmp.resolve("out.log");
+        Path cfg = TestServer.configFile(tmp, "port=" + port, "shutdown.grace=30", "rate.download=50",
+            "transfer.log=" + xferlog);
+        Files.write(tmp.resolve("home/slow.bin"), new byte[1000 << 10]);            // 20 s at 50 KiB/s
+        Process p = TestServer.startMain(tmp, List.of(), Map.of(), "-o", "-c", cfg.toString());
+        try {
+            TestServer.connected(port).disconnect();                                  // waits until it serves
+            try (RawClient r = new RawClient("127.0.0.1", port).login("u", "p")) {
+                assertThat(r.cmd("TYPE I")).startsWith("200");
+                try (Socket d = r.pasv()) {
+                    assertThat(r.cmd("RETR slow.bin")).startsWith("150");
+                    assertThat(d.getInputStream().readNBytes(1024)).hasSize(1024);   // under way
+                    p.destroy();                                                      // SIGTERM
+                    TestServer.awaitLog(out, "SIGTERM: stopping; transfers get up to 30 s");
+                    p.destroy();                                                      // SIGTERM again
+                    assertThat(p.waitFor(10, TimeUnit.SECONDS)).as("exited after the second SIGTERM").isTrue();
+                    assertThat(p.exitValue()).isZero();
+                }
+            }
+            assertThat(Files.readString(out)).contains("SIGTERM again: stopping now, cutting what still runs")
+                .contains("stopped");
+            List<String> lines = Files.readAllLines(xferlog).stream().filter(l -> l.contains(" /slow.bin ")).toList();
+            assertThat(lines).as("xferlog lines for /slow.bin").hasSize(1);
+            assertThat(lines.get(0)).endsWith(" i");                                 // incomplete
         } finally {
             p.destroyForcibly();
         }

@@ -9,6 +9,8 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -21,12 +23,14 @@ import java.util.logging.Logger;
 import java.util.stream.Stream;
 import org.apache.commons.net.ftp.FTP;
 import org.apache.commons.net.ftp.FTPClient;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * The real server on port 0 with temporary homes, for tests. Users: "alice" (password "secret",
  * home {@link #home}, read-write) and "bob" (password "pw", home {@link #bobHome}, read-only);
  * anonymous is off unless a test turns it on. Every timeout is short so tests stay quick. Also
- * what tests share around it: files to serve, its log, and ftp.Main run as a process of its own.
+ * what tests share around it: files to serve, its log, and ftp.Main run as a process of its own
+ * (also as the user nobody).
  */
 final class TestServer implements AutoCloseable {
     final Path root;       // holds the homes and, outside them, canary files
@@ -175,8 +179,14 @@ final class TestServer implements AutoCloseable {
 
     /** ftp.Main with {@code args} in its own JVM, bounded to 20 s; its output goes to a folder in {@code dir}. */
     static Exit runMain(Path dir, Map<String, String> env, String... args) throws Exception {
+        return runMain(List.of(), dir, env, args);
+    }
+
+    /** The same, started through {@code prefix} (say {@link #asNobody}). */
+    static Exit runMain(List<String> prefix, Path dir, Map<String, String> env, String... args) throws Exception {
         Path run = Files.createTempDirectory(dir, "run");
-        ProcessBuilder b = new ProcessBuilder(java(), "-cp", "target/classes", "ftp.Main");
+        ProcessBuilder b = new ProcessBuilder(new ArrayList<>(prefix));
+        b.command().addAll(List.of(java(), "-cp", "target/classes", "ftp.Main"));
         b.command().addAll(List.of(args));
         b.environment().putAll(env);
         b.redirectOutput(run.resolve("out").toFile()).redirectError(run.resolve("err").toFile());
@@ -189,8 +199,64 @@ final class TestServer implements AutoCloseable {
         }
     }
 
-    /** User u of {@link #configFile}, logged in, binary, passive; waits (bounded) until a starting server serves. */
-    static FTPClient client(int port) throws IOException {
+    /**
+     * ftp.Main with {@code args} as a running server in its own JVM, started through {@code prefix}
+     * (empty, or {@link #asNobody}) with {@code env} added, in the folder {@code dir} (so no
+     * ./ftp.config.properties is found by chance); standard output and error go to dir/out.log.
+     */
+    static Process startMain(Path dir, List<String> prefix, Map<String, String> env, String... args)
+            throws IOException {
+        ProcessBuilder b = new ProcessBuilder(new ArrayList<>(prefix));
+        b.command().addAll(List.of(java(), "-cp", Path.of("target/classes").toAbsolutePath().toString(), "ftp.Main"));
+        b.command().addAll(List.of(args));
+        b.environment().putAll(env);
+        return b.directory(dir.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("out.log").toFile())
+            .start();
+    }
+
+    /** The text of {@code log} once it contains {@code text}; asserted to within 15 s. */
+    static String awaitLog(Path log, String text) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        String s = "";
+        for (int i = 0; i < 300 && System.nanoTime() < end; i++) {
+            s = Files.exists(log) ? Files.readString(log) : "";
+            if (s.contains(text)) return s;
+            Thread.sleep(50);
+        }
+        assertThat(s).as("log %s", log).contains(text);
+        return s;
+    }
+
+    // ---- another user: what --check-config and the server meet when they don't run as root ----
+
+    /**
+     * The command prefix that runs a process as the user nobody: setpriv (which execs, so the PID
+     * is the JVM's and signals reach it), else runuser. The test is skipped when not run as root
+     * (only root can switch users) or when neither tool exists.
+     */
+    static List<String> asNobody() {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "not root: can't run as nobody");
+        if (onPath("setpriv")) return List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups");
+        Assumptions.assumeTrue(onPath("runuser"), "neither setpriv nor runuser (util-linux) is installed");
+        return List.of("runuser", "-u", "nobody", "--");
+    }
+
+    /** rwxr-xr-x, so a process running as nobody can reach and read what is inside. */
+    static Path openToAll(Path dir) throws IOException {
+        return Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    /** Gives {@code p} to the user nobody (group nogroup), as chown does. */
+    static Path giveToNobody(Path p) throws IOException {
+        var lookup = p.getFileSystem().getUserPrincipalLookupService();
+        Files.setOwner(p, lookup.lookupPrincipalByName("nobody"));
+        Files.getFileAttributeView(p, java.nio.file.attribute.PosixFileAttributeView.class)
+            .setGroup(lookup.lookupPrincipalByGroupName("nogroup"));
+        return p;
+    }
+
+    /** A plain FTPClient connected to a server that may still be starting (waits, bounded); not logged in. */
+    static FTPClient connected(int port) throws IOException {
         FTPClient c = new FTPClient();
         c.setDefaultTimeout(10_000);
         for (int i = 0; ; i++) {
@@ -207,6 +273,12 @@ final class TestServer implements AutoCloseable {
             }
         }
         c.setSoTimeout(10_000);
+        return c;
+    }
+
+    /** User u of {@link #configFile}, logged in, binary, passive; waits (bounded) until a starting server serves. */
+    static FTPClient client(int port) throws IOException {
+        FTPClient c = connected(port);
         assertThat(c.login("u", "p")).isTrue();
         c.setFileType(FTPClient.BINARY_FILE_TYPE);
         c.enterLocalPassiveMode();

@@ -4,19 +4,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.logging.LogRecord;
 import org.apache.commons.net.ftp.FTP;
 import org.apache.commons.net.ftp.FTPClient;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * transfer.log: one xferlog(5) line per finished file transfer, as vsftpd, proftpd and wu-ftpd
  * write it: bytes on the wire (TYPE A counts CRLF), the anonymous user named by the password it
- * gave. Lines of transfers cut by a stop are in StopTest.
+ * gave, an IPv6 client in the short form of RFC 5952. Lines of transfers cut by a stop are in
+ * StopTest.
  */
 class TransferLogTest {
     @TempDir Path tmp;
@@ -77,6 +84,45 @@ class TransferLogTest {
             assertThat(log.get(2)[11]).isEqualTo("o");
             assertThat(log.get(2)[12]).isEqualTo("a");
             assertThat(log.get(2)[13]).isEqualTo("guest@example.org");
+        }
+    }
+
+    /** RFC 5952 §4: the log and xferlog name an IPv6 client "::1", never Java's "0:0:0:0:0:0:0:1". */
+    @Test
+    void anIpv6ClientIsNamedInItsShortForm() throws Exception {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName("::1"))) {
+            assertThat(probe.getLocalPort()).isPositive();
+        } catch (IOException e) {
+            Assumptions.abort("no IPv6 loopback here: " + e);
+        }
+        Path xferlog = tmp.resolve("xferlog");
+        Path dir = Files.createDirectory(tmp.resolve("srv"));
+        try (TestServer s = TestServer.start(dir, "address", "::1", "transfer.log", xferlog.toString())) {
+            Files.writeString(s.home.resolve("f.txt"), "six");
+            List<LogRecord> records = TestServer.logDuring(() -> {
+                try (RawClient r = new RawClient("::1", s.port()).login("alice", "secret")) {
+                    assertThat(r.cmd("TYPE I")).startsWith("200");
+                    try (Socket d = new Socket("::1", RawClient.epsvPort(r.cmd("EPSV")))) {
+                        assertThat(r.cmd("RETR f.txt")).startsWith("150");
+                        assertThat(d.getInputStream().readAllBytes()).hasSize(3);
+                    }
+                    assertThat(r.reply()).startsWith("226");
+                    try (Socket d = new Socket("::1", RawClient.epsvPort(r.cmd("EPSV")))) {
+                        assertThat(r.cmd("STOR up.txt")).startsWith("150");
+                        d.getOutputStream().write("up".getBytes(StandardCharsets.US_ASCII));
+                    }
+                    assertThat(r.reply()).startsWith("226");
+                    assertThat(r.cmd("QUIT")).startsWith("221");
+                }
+            });
+            List<String> lines = records.stream().map(LogRecord::getMessage).toList();
+            assertThat(lines).anySatisfy(l -> assertThat(l).matches("\\[#\\d+ ::1 alice\\] login ok: user 'alice'"))
+                .anySatisfy(l -> assertThat(l).matches("\\[#\\d+ ::1 alice\\] transfer RETR /f.txt 3 bytes .* ok"))
+                .noneSatisfy(l -> assertThat(l).contains("0:0:0:0:0:0:0:1"));
+            List<String[]> log = Files.readAllLines(xferlog).stream().map(l -> l.split("\\s+")).toList();
+            assertThat(log).hasSize(2).allSatisfy(f -> assertThat(f[6]).isEqualTo("::1"));   // field 6: the host
+            assertThat(log.get(0)[8]).isEqualTo("/f.txt");
+            assertThat(log.get(1)[8]).isEqualTo("/up.txt");
         }
     }
 }

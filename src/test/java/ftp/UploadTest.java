@@ -10,22 +10,28 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.LogRecord;
 import org.apache.commons.net.ftp.FTPClient;
 import org.apache.commons.net.ftp.FTPReply;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * STOR APPE STOU: new files in place, overwrites through a temporary file and an atomic rename,
- * resuming (REST + STOR, APPE), TYPE A, busy marks by real path, max.upload.size and quotas, and
- * uploads that go wrong (the client vanishes or resets, never connects, names a FIFO or a missing
- * folder, races a directory walk): never a stuck busy mark, a temporary file left, or a damaged
- * old file.
+ * resuming (REST + STOR, APPE), TYPE A, busy marks by real path, max.upload.size and quotas (the
+ * 552 as clients that send first and read later meet it, the log line), upload.mode and
+ * folder.mode, names the locale can't encode, and uploads that go wrong (the client vanishes or
+ * resets, never connects, names a FIFO or a missing folder, races a directory walk): never a stuck
+ * busy mark, a temporary file left, or a damaged old file.
  */
 class UploadTest {
     @TempDir Path tmp;
@@ -311,6 +317,161 @@ class UploadTest {
             assertThat(churnErrors).isEmpty();
             assertThat(uploads).isPositive();
             c.disconnect();
+        }
+    }
+
+    /** The log line of a refusal over a size limit names the limit, and for a quota the bytes used and allowed. */
+    @Test
+    void sizeLimitRefusalsLogTheLimitWithUsedAndAllowedBytes() throws Exception {
+        try (TestServer s = TestServer.start(tmp, "max.upload.size", "1000", "user.alice.quota", "3000")) {
+            List<LogRecord> records = TestServer.logDuring(() -> {
+                FTPClient c = s.alice();
+                // over max.upload.size: the quota leaves more room
+                assertThat(c.storeFile("big", new ByteArrayInputStream(new byte[1500]))).isFalse();
+                assertThat(c.getReplyCode()).isEqualTo(552);
+                // 500 bytes of the quota left, fewer than max.upload.size
+                Files.write(s.home.resolve("had"), new byte[2500]);
+                assertThat(c.storeFile("over", new ByteArrayInputStream(new byte[800]))).isFalse();
+                assertThat(c.getReplyCode()).isEqualTo(552);
+                // the quota used up: refused before any data moves
+                Files.write(s.home.resolve("more"), new byte[600]);
+                assertThat(c.storeFile("full", new ByteArrayInputStream(new byte[1]))).isFalse();
+                assertThat(c.getReplyCode()).isEqualTo(552);
+                c.disconnect();
+            });
+            assertThat(FileCommandTest.about(records, "STOR /big")).singleElement().asString()
+                .matches(FileCommandTest.line("alice", "STOR /big: refused, over max.upload.size 1000 bytes"));
+            assertThat(FileCommandTest.about(records, "STOR /over")).singleElement().asString()
+                .matches(FileCommandTest.line("alice",
+                    "STOR /over: refused, over user.alice.quota 3000 bytes, 2500 used"));
+            assertThat(FileCommandTest.about(records, "STOR /full")).singleElement().asString()
+                .matches(FileCommandTest.line("alice", "STOR /full: refused, user.alice.quota 3000 bytes, 3100 used"));
+            assertThat(s.home.resolve("big")).doesNotExist();
+            assertThat(s.home.resolve("over")).doesNotExist();
+            assertThat(s.home.resolve("full")).doesNotExist();
+        }
+    }
+
+    /**
+     * A client that sends the whole file before it reads the control connection (commons-net,
+     * curl, ftplib all do) must meet the 552, not an exception from a reset data connection: the
+     * server answers at the limit, then reads and drops the rest before it closes.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"max.upload.size", "user.alice.quota"})
+    void tenMegabytesOverAOneMegabyteLimitGet552NotAReset(String limit) throws Exception {
+        try (TestServer s = TestServer.start(tmp, limit, "1M")) {
+            FTPClient c = s.alice();
+            Files.writeString(s.home.resolve("old.bin"), "the old content");
+            byte[] ten = new byte[10 << 20];
+            assertThat(c.storeFile("new.bin", new ByteArrayInputStream(ten))).as(c.getReplyString()).isFalse();
+            assertThat(c.getReplyCode()).isEqualTo(552);
+            assertThat(c.storeFile("old.bin", new ByteArrayInputStream(ten))).as(c.getReplyString()).isFalse();
+            assertThat(c.getReplyCode()).isEqualTo(552);
+            assertThat(c.sendNoOp()).isTrue();
+            c.disconnect();
+
+            try (RawClient r = s.raw().login("alice", "secret")) {
+                assertThat(r.cmd("TYPE I")).startsWith("200");
+                try (Socket d = r.epsv()) {
+                    assertThat(r.cmd("STOR raw.bin")).startsWith("150");
+                    OutputStream out = d.getOutputStream();
+                    byte[] chunk = new byte[64 << 10];
+                    for (int i = 0; i < 160; i++) out.write(chunk);            // 10 MiB, all of it, before any reply
+                    d.shutdownOutput();
+                }
+                assertThat(r.reply()).startsWith("552");
+                assertThat(r.cmd("NOOP")).startsWith("200");
+            }
+            assertThat(s.home.resolve("new.bin")).doesNotExist();
+            assertThat(s.home.resolve("raw.bin")).doesNotExist();
+            assertThat(Files.readString(s.home.resolve("old.bin"))).isEqualTo("the old content");
+            assertThat(TestServer.temps(s.home)).isEmpty();
+        }
+    }
+
+    // ---- the modes of new files and folders ----
+
+    static String mode(Path p) throws IOException {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+    }
+
+    /** upload.mode and folder.mode, exactly: a new file, a file replaced through its temporary file, a new folder. */
+    @Test
+    void uploadModeAndFolderModeAreExact() throws Exception {
+        try (TestServer s = TestServer.start(tmp, "upload.mode", "640", "folder.mode", "0750")) {
+            Path old = Files.writeString(s.home.resolve("old.txt"), "old");
+            Files.setPosixFilePermissions(old, PosixFilePermissions.fromString("rw-------"));
+            FTPClient c = s.alice();
+            assertThat(c.storeFile("new.txt", new ByteArrayInputStream("new".getBytes()))).isTrue();
+            assertThat(c.storeFile("old.txt", new ByteArrayInputStream("replaced".getBytes()))).isTrue();
+            assertThat(c.makeDirectory("d")).isTrue();
+            assertThat(c.storeFile("d/in.txt", new ByteArrayInputStream("in".getBytes()))).isTrue();
+            c.disconnect();
+            assertThat(mode(s.home.resolve("new.txt"))).isEqualTo("rw-r-----");      // umask 022 gives rw-r--r--
+            assertThat(mode(old)).isEqualTo("rw-r-----");
+            assertThat(Files.readString(old)).isEqualTo("replaced");
+            assertThat(mode(s.home.resolve("d"))).isEqualTo("rwxr-x---");               // the umask gives rwxr-xr-x
+            assertThat(mode(s.home.resolve("d/in.txt"))).isEqualTo("rw-r-----");
+        }
+    }
+
+    /** Modes wider than the umask allows: they are set, not left to the umask (here 077). */
+    @Test
+    void uploadModeAndFolderModeOverrideANarrowUmask() throws Exception {
+        int port = TestServer.freePort();
+        Path cfg = TestServer.configFile(tmp, "port=" + port, "upload.mode=664", "folder.mode=775");
+        List<String> umask = List.of("sh", "-c", "umask 077; exec \"$0\" \"$@\"");
+        Process p = TestServer.startMain(tmp, umask, Map.of(), "-o", "-c", cfg.toString());
+        try {
+            FTPClient c = TestServer.client(port);
+            Files.writeString(tmp.resolve("home/old.txt"), "old");
+            assertThat(c.storeFile("new.txt", new ByteArrayInputStream("new".getBytes()))).isTrue();
+            assertThat(c.storeFile("old.txt", new ByteArrayInputStream("replaced".getBytes()))).isTrue();
+            assertThat(c.makeDirectory("d")).isTrue();
+            c.disconnect();
+            assertThat(mode(tmp.resolve("home/new.txt"))).isEqualTo("rw-rw-r--");
+            assertThat(mode(tmp.resolve("home/old.txt"))).isEqualTo("rw-rw-r--");
+            assertThat(mode(tmp.resolve("home/d"))).isEqualTo("rwxrwxr-x");
+        } finally {
+            p.destroy();
+            p.waitFor(10, TimeUnit.SECONDS);
+            p.destroyForcibly();
+        }
+    }
+
+    // ---- a name the JVM's file-name encoding can't represent ----
+
+    /**
+     * Under LANG=C the JVM names files in ASCII (sun.jnu.encoding ANSI_X3.4-1968, fixed at start):
+     * FEAT offers no UTF8 (RFC 2640 §3.2), start-up names the cure, and a non-ASCII name is refused
+     * with a reply and a log line that say why, never a file with a mangled name.
+     */
+    @Test
+    void underTheCLocaleANonAsciiNameIs553AndStartUpNamesTheCure() throws Exception {
+        int port = TestServer.freePort();
+        Path cfg = TestServer.configFile(tmp, "port=" + port);
+        Process p = TestServer.startMain(tmp, List.of(), Map.of("LC_ALL", "C", "LANG", "C", "LC_CTYPE", "C"), "-o",
+            "-c", cfg.toString());
+        try {
+            TestServer.connected(port).disconnect();                                  // waits until it serves
+            try (RawClient r = new RawClient("127.0.0.1", port).login("u", "p")) {
+                String feat = r.cmd("FEAT");
+                assertThat(feat).startsWith("211").contains("MLST").doesNotContain("UTF8");
+                RawClient.epsvPort(r.cmd("EPSV"));
+                assertThat(r.cmd("STOR \u00e9.txt")).startsWith("553").contains("can't represent");
+                assertThat(r.put("STOR", "ascii.txt", "fine")).startsWith("226");         // the control
+            }
+            String log = TestServer.awaitLog(tmp.resolve("out.log"), "STOR \u00e9.txt: refused");
+            assertThat(log).contains("LANG=C.UTF-8").contains("ANSI_X3.4-1968")
+                .contains("STOR \u00e9.txt: refused, \u00e9.txt is not representable in the file-name encoding");
+            try (var names = Files.list(tmp.resolve("home"))) {
+                assertThat(names.map(n -> n.getFileName().toString())).containsExactly("ascii.txt");
+            }
+        } finally {
+            p.destroy();
+            p.waitFor(10, TimeUnit.SECONDS);
+            p.destroyForcibly();
         }
     }
 

@@ -100,7 +100,7 @@ final class Home {
     Reply rmd(String arg) {
         return attempt("RMD " + arg, () -> {
             String v = resolve(arg);
-            if (!jail.own(v).isDirectory()) return Reply.of(550, "Not a directory.");
+            if (!jail.own(v).isDirectory()) throw new NotDirectoryException(v);
             jail.delete(v);
             log.info("RMD " + v + ": removed");
             return Reply.of(250, "Directory removed.");
@@ -111,7 +111,10 @@ final class Home {
     Reply dele(String arg) {
         return attempt("DELE " + arg, () -> {
             String v = resolve(arg);
-            if (jail.own(v).isDirectory()) return Reply.of(550, "Is a directory; use RMD.");
+            if (jail.own(v).isDirectory()) {
+                log.info("DELE " + v + ": refused, a directory");
+                return Reply.of(550, "Is a directory; use RMD.");
+            }
             long size = jail.own(v).size();
             Claims.Claim claim = claims.claim(jail.real(v));
             try (claim) {
@@ -257,12 +260,16 @@ final class Home {
             log.warn(what + ": " + e.getMessage());
             return e.reply;
         } catch (NoSuchFileException e) {
+            log.info(what + ": refused, no such file or directory");
             return Reply.of(550, "No such file or directory.");
         } catch (FileAlreadyExistsException e) {
+            log.info(what + ": refused, already exists");
             return Reply.of(550, "Already exists.");
         } catch (DirectoryNotEmptyException e) {
+            log.info(what + ": refused, directory not empty");
             return Reply.of(550, "Directory not empty.");
         } catch (NotDirectoryException e) {
+            log.info(what + ": refused, not a directory");
             return Reply.of(550, "Not a directory.");
         } catch (Cpu.Full e) {
             log.warn(what + ": refused, the server is busy with other CPU work");

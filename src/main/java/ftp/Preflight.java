@@ -25,6 +25,9 @@ final class Preflight {
         List<String> p = new ArrayList<>();
         bind(p, "port", c.listen(), c.listen().port());
         if (c.listen().implicitTlsPort() >= 0) bind(p, "tls.implicit.port", c.listen(), c.listen().implicitTlsPort());
+        List<String> once = new ArrayList<>();                // a foreign address fails every port: one line
+        for (String s : p) if (!once.contains(s)) once.add(s);
+        p = once;
         appendable(p, "log.file", c.logs().file());
         appendable(p, "transfer.log", c.logs().transfers());
         try {

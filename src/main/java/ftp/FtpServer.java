@@ -50,7 +50,7 @@ final class FtpServer implements AutoCloseable {
         Tls tls;
         try {
             tls = Tls.load(config.ftps());
-        } catch (Config.Bad e) {
+        } catch (Keys.Bad e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
         Throttle.Rates rates = new Throttle.Rates(config.rates().download(), config.rates().upload());

@@ -2,7 +2,6 @@ package ftp;
 
 import java.io.IOException;
 import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
@@ -14,10 +13,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermission;
 import java.time.Instant;
 import java.util.Collections;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -224,7 +221,7 @@ final class Home {
     Reply chmod(String arg, int mode) {
         return attempt("SITE CHMOD " + arg, () -> {
             String v = resolve(arg);
-            if (!jail.setPermissions(v, Config.permissions(mode)))
+            if (!jail.setPermissions(v, Values.permissions(mode)))
                 return Reply.of(504, "SITE CHMOD is not supported on this file system.");
             log.info("SITE CHMOD " + Integer.toOctalString(mode) + " " + v + ": done");
             return Reply.of(200, "SITE CHMOD ok.");

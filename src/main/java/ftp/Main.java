@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
@@ -57,7 +59,7 @@ public final class Main {
         Config config;
         try {
             config = config(o);
-        } catch (Config.Bad e) {
+        } catch (Keys.Bad e) {
             System.err.println("ftp-server: config: " + e.getMessage());
             return 2;
         }
@@ -83,6 +85,12 @@ public final class Main {
         if (anonymous != null && anonymous.write())
             log.warn("ANONYMOUS USERS MAY WRITE, DELETE AND RENAME in " + anonymous.home() + ": anyone who connects");
         for (String p : Preflight.homes(config)) log.warn(p);
+        boolean remote = Stream.concat(Stream.ofNullable(anonymous), config.users().named().values().stream())
+            .anyMatch(a -> a.home().getFileSystem() != FileSystems.getDefault());
+        if (remote && Runtime.version().feature() < 24)     // JEP 491: before, waiting in synchronized pins a carrier
+            log.warn("a home is on another file system (an object store?) and this JVM is "
+                + Runtime.version().feature() + ": its provider waits inside synchronized blocks, which pin carrier "
+                + "threads before JDK 24; run it on JDK 24 or later (the bundled runtime is)");
         if (anonymous == null && config.users().named().isEmpty()) log.warn("no accounts: nobody can log in");
         if (!PathJail.UTF8_NAMES)
             log.warn("the locale's file-name encoding is " + System.getProperty("sun.jnu.encoding")
@@ -174,19 +182,19 @@ public final class Main {
                     String v = value(args, ++i, a);
                     if (!v.matches("[0-9]{1,5}") || Integer.parseInt(v) > 65535)
                         throw new IllegalArgumentException("bad port: " + v);
-                    overrides.setProperty(Config.Key.PORT.name, v);
+                    overrides.setProperty(Keys.Key.PORT.name, v);
                 }
                 default -> throw new IllegalArgumentException("unknown option: " + a);
             }
         }
-        if (root != null) overrides.setProperty(Config.Key.ANONYMOUS_HOME.name, root);
-        if (write) overrides.setProperty(Config.Key.ANONYMOUS_WRITE.name, "true");
+        if (root != null) overrides.setProperty(Keys.Key.ANONYMOUS_HOME.name, root);
+        if (write) overrides.setProperty(Keys.Key.ANONYMOUS_WRITE.name, "true");
         if (user != null) {                                      // like pyftpdlib -u/-P: the user instead of anonymous
             String name = user.substring(0, user.indexOf(':')), prefix = "user." + name + ".";
             overrides.setProperty(prefix + "password", user.substring(user.indexOf(':') + 1));
             overrides.setProperty(prefix + "home", root != null ? root : ".");
             overrides.setProperty(prefix + "write", Boolean.toString(write));
-            overrides.setProperty(Config.Key.ANONYMOUS.name, "false");
+            overrides.setProperty(Keys.Key.ANONYMOUS.name, "false");
         }
         Path here = Path.of("ftp.config.properties");
         if (config == null && Files.isRegularFile(here)) config = here;
@@ -194,7 +202,7 @@ public final class Main {
     }
 
     /** The config file (or the built-in default) with the command line's overrides. */
-    private static Config config(Options o) throws Config.Bad {
+    private static Config config(Options o) throws Keys.Bad {
         Properties p = o.config() == null ? Config.builtIn() : Config.read(o.config());
         p.putAll(o.overrides());
         return Config.parse(p, o.config() == null ? "built-in default (no config file)" : o.config().toString());
@@ -210,7 +218,7 @@ public final class Main {
     static String describe(Config c) {
         StringBuilder b = new StringBuilder("config OK: " + c.source() + "\n");
         Map<String, String> rest = new LinkedHashMap<>(c.effective());
-        for (Config.Key k : Config.Key.values()) {
+        for (Keys.Key k : Keys.Key.values()) {
             String v = rest.remove(k.name);
             if (v != null) b.append(k.name).append('=').append(v).append('\n');
         }

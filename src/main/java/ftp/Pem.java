@@ -42,7 +42,7 @@ final class Pem {
 
     private Pem() {}
 
-    static Pair load(String keys, Path certificate, Path keyFile, String password) throws Config.Bad {
+    static Pair load(String keys, Path certificate, Path keyFile, String password) throws Keys.Bad {
         try {
             char[] pass = password.toCharArray();
             byte[] cert = Files.readAllBytes(certificate);
@@ -52,37 +52,37 @@ final class Pem {
                 ks.load(new ByteArrayInputStream(cert), pass);
                 p = first(ks, pass, keys);
             } else {
-                if (keyFile == null) throw new Config.Bad(keys + ".key", "needed with a PEM " + keys + ".certificate");
+                if (keyFile == null) throw new Keys.Bad(keys + ".key", "needed with a PEM " + keys + ".certificate");
                 List<X509Certificate> chain = CertificateFactory.getInstance("X.509")
                     .generateCertificates(new ByteArrayInputStream(cert)).stream().map(c -> (X509Certificate) c)
                     .toList();
-                if (chain.isEmpty()) throw new Config.Bad(keys + ".certificate", "no certificate in " + certificate);
+                if (chain.isEmpty()) throw new Keys.Bad(keys + ".certificate", "no certificate in " + certificate);
                 p = new Pair(chain.toArray(X509Certificate[]::new),
                     privateKey(Files.readString(keyFile, StandardCharsets.ISO_8859_1), keyFile, keys));
             }
             if (!matching(p))
-                throw new Config.Bad(keys + ".key", "does not belong to the certificate in " + keys + ".certificate");
+                throw new Keys.Bad(keys + ".key", "does not belong to the certificate in " + keys + ".certificate");
             return p;
         } catch (IOException e) {
             boolean badPassword = e.getCause() instanceof UnrecoverableKeyException
                 || String.valueOf(e.getMessage()).contains("password");
             if (badPassword)
-                throw new Config.Bad("tls.key.password", "does not open " + certificate + ": " + e.getMessage());
-            throw new Config.Bad(keys + ".certificate", "cannot read " + certificate
+                throw new Keys.Bad("tls.key.password", "does not open " + certificate + ": " + e.getMessage());
+            throw new Keys.Bad(keys + ".certificate", "cannot read " + certificate
                 + (keyFile == null ? "" : " / " + keyFile) + ": " + e.getMessage());
         } catch (GeneralSecurityException | IllegalArgumentException | ClassCastException e) {
-            throw new Config.Bad(keys + ".certificate", "unusable certificate or key: " + e.getMessage());
+            throw new Keys.Bad(keys + ".certificate", "unusable certificate or key: " + e.getMessage());
         }
     }
 
-    private static Pair first(KeyStore ks, char[] pass, String keys) throws GeneralSecurityException, Config.Bad {
+    private static Pair first(KeyStore ks, char[] pass, String keys) throws GeneralSecurityException, Keys.Bad {
         for (String alias : Collections.list(ks.aliases())) {
             if (!ks.isKeyEntry(alias)) continue;
             Certificate[] chain = ks.getCertificateChain(alias);
             X509Certificate[] x509 = Arrays.copyOf(chain, chain.length, X509Certificate[].class);
             return new Pair(x509, (PrivateKey) ks.getKey(alias, pass));
         }
-        throw new Config.Bad(keys + ".certificate", "holds no private key");
+        throw new Keys.Bad(keys + ".certificate", "holds no private key");
     }
 
     /** Whether the key signs what the certificate's public key verifies; rare key kinds are left to the handshake. */
@@ -110,7 +110,7 @@ final class Pem {
     }
 
     /** PKCS#8 ("PRIVATE KEY"), PKCS#1 ("RSA PRIVATE KEY") or SEC1 ("EC PRIVATE KEY"). */
-    static PrivateKey privateKey(String pem, Path file, String keys) throws Config.Bad, GeneralSecurityException {
+    static PrivateKey privateKey(String pem, Path file, String keys) throws Keys.Bad, GeneralSecurityException {
         Matcher m = BLOCK.matcher(pem);
         while (m.find()) {
             String type = m.group(1);
@@ -124,7 +124,7 @@ final class Pem {
                             // not this algorithm
                         }
                     }
-                    throw new Config.Bad(keys + ".key", "unsupported key algorithm in " + file);
+                    throw new Keys.Bad(keys + ".key", "unsupported key algorithm in " + file);
                 }
                 case "RSA PRIVATE KEY" -> {
                     byte[] alg = Der.seq(Der.oid(new byte[] {42, -122, 72, -122, -9, 13, 1, 1, 1}), new byte[] {5, 0});
@@ -136,11 +136,11 @@ final class Pem {
                     return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Der.pkcs8(alg, der)));
                 }
                 case "ENCRYPTED PRIVATE KEY" ->
-                    throw new Config.Bad(keys + ".key", "encrypted PEM keys are not supported; use PKCS#12");
+                    throw new Keys.Bad(keys + ".key", "encrypted PEM keys are not supported; use PKCS#12");
                 default -> { /* EC PARAMETERS and the like: skip */ }
             }
         }
-        throw new Config.Bad(keys + ".key", "no private key in " + file);
+        throw new Keys.Bad(keys + ".key", "no private key in " + file);
     }
 
     /** Just enough DER to wrap a traditional key into PKCS#8. */

@@ -5,6 +5,8 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,7 +34,7 @@ final class Preflight {
         appendable(p, "transfer.log", c.logs().transfers());
         try {
             Tls.load(c.ftps());
-        } catch (Config.Bad e) {
+        } catch (Keys.Bad e) {
             p.add(e.getMessage());
         }
         p.addAll(homes(c));
@@ -77,6 +79,14 @@ final class Preflight {
 
     private static void home(List<String> p, String key, Account a) {
         Path h = a.home();
+        if (h.getFileSystem() != FileSystems.getDefault()) {           // a URI home: can it be listed at all?
+            try (DirectoryStream<Path> d = Files.newDirectoryStream(h)) {
+                d.iterator().hasNext();
+            } catch (IOException | RuntimeException e) {
+                p.add(key + ": " + h.toUri().getScheme() + " home can't be listed: " + e.getMessage());
+            }
+            return;
+        }
         if (!Files.isDirectory(h)) p.add(key + ": " + h + " is not a folder");
         else if (!Files.isReadable(h) || !Files.isExecutable(h)) p.add(key + ": " + h + " can't be read by this user");
         else if (a.write() && !Files.isWritable(h)) p.add(key + ": " + h + " can't be written by this user, but "

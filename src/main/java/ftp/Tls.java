@@ -70,19 +70,19 @@ final class Tls {
     private volatile SSLContext context;
     private volatile long stamp;
 
-    private Tls(Config.Ftps config) throws Config.Bad {
+    private Tls(Config.Ftps config) throws Keys.Bad {
         this.config = config;
         this.context = context();
         this.stamp = stamp();
     }
 
     /** Null when no certificate is configured; throws with one clear message when one can't be used. */
-    static Tls load(Config.Ftps config) throws Config.Bad {
+    static Tls load(Config.Ftps config) throws Keys.Bad {
         if (!config.on()) return null;
         Tls t = new Tls(config);
         List<String> known = List.of(t.context.getSupportedSSLParameters().getProtocols());
         for (String p : config.protocols())
-            if (!known.contains(p)) throw new Config.Bad("tls.protocols", "this JDK has no " + p + "; it has " + known);
+            if (!known.contains(p)) throw new Keys.Bad("tls.protocols", "this JDK has no " + p + "; it has " + known);
         return t;
     }
 
@@ -94,7 +94,7 @@ final class Tls {
             try {
                 context = context();
                 Log.SERVER.info("TLS certificates reloaded");
-            } catch (Config.Bad e) {
+            } catch (Keys.Bad e) {
                 Log.SERVER.warn("TLS certificates changed but are unusable; keeping the old ones: " + e.getMessage());
             }
         }
@@ -157,7 +157,7 @@ final class Tls {
         return s;
     }
 
-    private SSLContext context() throws Config.Bad {
+    private SSLContext context() throws Keys.Bad {
         Map<String, Pem.Pair> pairs = new LinkedHashMap<>();
         pairs.put(DEFAULT, Pem.load("tls", config.certificate(), config.key(), config.keyPassword()));
         for (var h : config.hosts().entrySet())
@@ -168,7 +168,7 @@ final class Tls {
             ctx.init(new KeyManager[] {new Chooser(pairs)}, null, null);
             return ctx;
         } catch (GeneralSecurityException e) {
-            throw new Config.Bad("tls.certificate", "unusable: " + e.getMessage());
+            throw new Keys.Bad("tls.certificate", "unusable: " + e.getMessage());
         }
     }
 

@@ -58,7 +58,7 @@ class ConfigTest {
     void badValuesNameTheirKey(String key, String value, String named) {
         Properties p = base();
         p.setProperty(key, value);
-        assertThatThrownBy(() -> Config.parse(p, "t")).isInstanceOf(Config.Bad.class)
+        assertThatThrownBy(() -> Config.parse(p, "t")).isInstanceOf(Keys.Bad.class)
             .hasMessageStartingWith(named + ":");
     }
 
@@ -113,9 +113,9 @@ class ConfigTest {
         Properties transfers = base(), events = base();
         transfers.setProperty("transfer.log", missing);
         events.setProperty("log.file", missing);
-        assertThatThrownBy(() -> Config.parse(transfers, "t")).isInstanceOf(Config.Bad.class)
+        assertThatThrownBy(() -> Config.parse(transfers, "t")).isInstanceOf(Keys.Bad.class)
             .hasMessageStartingWith("transfer.log:");
-        assertThatThrownBy(() -> Config.parse(events, "t")).isInstanceOf(Config.Bad.class)
+        assertThatThrownBy(() -> Config.parse(events, "t")).isInstanceOf(Keys.Bad.class)
             .hasMessageStartingWith("log.file:");
         Path cfg = TestServer.configFile(tmp, "port=0", "transfer.log=" + missing);
         TestServer.Exit e = TestServer.runMain(tmp, Map.of(), "-c", cfg.toString());
@@ -373,7 +373,7 @@ class ConfigTest {
 
     /**
      * README.md's configuration table (rows "| `key` | default | meaning |", several keys to a row
-     * allowed) names every Config.Key, every Config.UserKey as user.NAME.key and every Config.HostKey as
+     * allowed) names every Config.Key, every Keys.UserKey as user.NAME.key and every Keys.HostKey as
      * tls.NAME.key, and nothing else.
      */
     @Test
@@ -388,9 +388,9 @@ class ConfigTest {
             while (m.find()) documented.add(m.group(1));
         }
         Set<String> keys = new TreeSet<>();
-        for (Config.Key k : Config.Key.values()) keys.add(k.name);
-        for (Config.UserKey k : Config.UserKey.values()) keys.add("user.NAME." + k.name);
-        for (Config.HostKey k : Config.HostKey.values()) keys.add("tls.NAME." + k.name);
+        for (Keys.Key k : Keys.Key.values()) keys.add(k.name);
+        for (Keys.UserKey k : Keys.UserKey.values()) keys.add("user.NAME." + k.name);
+        for (Keys.HostKey k : Keys.HostKey.values()) keys.add("tls.NAME." + k.name);
         Set<String> undocumented = new TreeSet<>(keys), unknown = new TreeSet<>(documented);
         undocumented.removeAll(documented);
         unknown.removeAll(keys);

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
  * memory of failures. The same on the wire: ConnectionLimitTest and LoginTest.
  */
 class GuardTest {
-    static Guard guard(String... keysAndValues) throws Config.Bad {
+    static Guard guard(String... keysAndValues) throws Keys.Bad {
         Properties p = new Properties();
         for (int i = 0; i + 1 < keysAndValues.length; i += 2) p.setProperty(keysAndValues[i], keysAndValues[i + 1]);
         return new Guard(Config.parse(p, "test"));

@@ -130,9 +130,9 @@ final class Access {
 
     /** The handshake; bytes the client pipelined behind AUTH are dropped, never run (CVE-2011-1575). */
     void handshake() throws IOException {
-        context = services.tls().current();
+        context = services.tls().forSession();
         try {
-            secure = control.upgrade(plain -> services.tls().wrap(plain, context, host));
+            secure = control.upgrade(plain -> services.tls().wrap(plain, context, host, false));
         } catch (IOException e) {
             services.metrics().handshake(false);
             throw e;

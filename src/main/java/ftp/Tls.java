@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.function.Consumer;
+import jdk.net.ExtendedSocketOptions;
 import javax.net.ssl.ExtendedSSLSession;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SNIHostName;
@@ -23,16 +24,17 @@ import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSessionContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.X509ExtendedKeyManager;
 
 /**
- * FTPS (RFC 4217) from the JDK alone. One SSLContext holds the default certificate and one per
+ * FTPS (RFC 4217) from the JDK alone. One key manager holds the default certificate and one per
  * host name (tls.NAME.certificate): a client that names a host, by SNI in its handshake or by HOST
  * before AUTH (RFC 7151), gets that host's certificate, and any other client the default. When a
  * file changes on disk (a renewal), the next connection gets the new certificates; a broken renewal
- * is logged and the old ones kept. Data connections use their control connection's context, whose
- * session cache is what they resume.
+ * is logged and the old ones kept. Each control connection gets an SSLContext of its own, and its
+ * data connections use it: its session cache and ticket keys are what they resume.
  */
 final class Tls {
     static {
@@ -50,8 +52,9 @@ final class Tls {
      * connection's protocol and cipher, for STAT.
      */
     record Data(Tls tls, SSLContext context, SSLSession control, String host, Consumer<SSLSession> seen) {
-        Socket wrap(Socket plain) throws IOException {
-            SSLSocket s = tls.wrap(plain, context, host);
+        /** The data connection's handshake; an upload's gets no session ticket (see {@link Tls#wrap}). */
+        Socket wrap(Socket plain, boolean upload) throws IOException {
+            SSLSocket s = tls.wrap(plain, context, host, upload && control.getProtocol().equals("TLSv1.3"));
             if (tls.config.requireSessionReuse() && !resumes(s.getSession(), control)) {
                 s.close();
                 throw new Reply.Failure(522, "Data connection refused: it must resume the control connection's "
@@ -64,15 +67,17 @@ final class Tls {
 
     /** The default pair's name among the host names ("*" alone is no host pattern). */
     private static final String DEFAULT = "*";
+    /** A session timeout past the 7 days a TLS 1.3 ticket may live (RFC 8446 §4.6.1): JSSE then sends none. */
+    private static final int NO_TICKET = 7 * 24 * 3600 + 1;
 
     private final Config.Ftps config;
     private final Map<SSLSocket, String> hostOf = new WeakHashMap<>();   // HOST before AUTH, read by the key chooser
-    private volatile SSLContext context;
+    private volatile KeyManager[] keys;
     private volatile long stamp;
 
     private Tls(Config.Ftps config) throws Keys.Bad {
         this.config = config;
-        this.context = context();
+        this.keys = keys();
         this.stamp = stamp();
     }
 
@@ -80,50 +85,79 @@ final class Tls {
     static Tls load(Config.Ftps config) throws Keys.Bad {
         if (!config.on()) return null;
         Tls t = new Tls(config);
-        List<String> known = List.of(t.context.getSupportedSSLParameters().getProtocols());
+        List<String> known;
+        try {
+            known = List.of(t.context().getSupportedSSLParameters().getProtocols());
+        } catch (GeneralSecurityException e) {
+            throw new Keys.Bad("tls.certificate", "unusable: " + e.getMessage());
+        }
         for (String p : config.protocols())
             if (!known.contains(p)) throw new Keys.Bad("tls.protocols", "this JDK has no " + p + "; it has " + known);
         return t;
     }
 
-    /** The context for a new control connection: the newest certificates (a renewal is picked up here). */
-    SSLContext current() {
+    /**
+     * A context of its own for one control connection and its data connections, with the newest
+     * certificates (a renewal is picked up here). Being the session's own, {@link #wrap}'s ticket
+     * switch touches no other client's handshake.
+     */
+    SSLContext forSession() throws IOException {
         long now = stamp();
         if (now != stamp) {
             stamp = now;
             try {
-                context = context();
+                keys = keys();
                 Log.SERVER.info("TLS certificates reloaded");
             } catch (Keys.Bad e) {
                 Log.SERVER.warn("TLS certificates changed but are unusable; keeping the old ones: " + e.getMessage());
             }
         }
-        return context;
+        try {
+            return context();
+        } catch (GeneralSecurityException e) {
+            throw new IOException("TLS context: " + e.getMessage(), e);
+        }
     }
 
-    /** A server-side TLS socket over {@code plain}, handshake done; {@code host} (or null) as if SNI named it. */
-    SSLSocket wrap(Socket plain, SSLContext context, String host) throws IOException {
+    /**
+     * A server-side TLS socket over {@code plain}, handshake done; {@code host} (or null) as if SNI
+     * named it. With {@code noTicket} a TLS 1.3 handshake ends without the NewSessionTicket JSSE
+     * sends after it (RFC 8446 §4.6.1): on an upload's data connection the client never reads, and
+     * closing a socket with bytes unread makes the client's TCP send RST instead of FIN (RFC 1122
+     * §4.2.2.13), which discards the upload's tail and its close_notify (Go's client, so rclone).
+     * Only for TLS 1.3: in TLS 1.2 JSSE promises the ticket in its ServerHello and must send it.
+     */
+    SSLSocket wrap(Socket plain, SSLContext context, String host, boolean noTicket) throws IOException {
         SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket(plain, null, plain.getPort(), true);
         s.setUseClientMode(false);
         s.setEnabledProtocols(config.protocols().toArray(String[]::new));
+        SSLSessionContext sessions = context.getServerSessionContext();
+        int timeout = sessions.getSessionTimeout();
+        if (noTicket) sessions.setSessionTimeout(NO_TICKET);
         if (host != null) synchronized (hostOf) { hostOf.put(s, host); }
         try {
             s.startHandshake();
         } finally {
             if (host != null) synchronized (hostOf) { hostOf.remove(s); }
+            if (noTicket) sessions.setSessionTimeout(timeout);
         }
+        // Without the ticket nothing carries the ACK of the client's Finished: a client with Nagle's
+        // algorithm on would hold its first bytes for our delayed ACK (40 ms on Linux). Send it now.
+        if (noTicket && plain.supportedOptions().contains(ExtendedSocketOptions.TCP_QUICKACK))
+            plain.setOption(ExtendedSocketOptions.TCP_QUICKACK, true);
         return s;
     }
 
     /**
      * vsftpd's require_ssl_reuse: the data connection must resume the control connection's TLS
-     * session, proof that both come from the same client. JSSE has no "resumed" flag: a resumed
-     * TLS 1.2 session keeps its ID; a resumed TLS 1.3 session gets a new ID but inherits the
-     * creation time (ms) of the session it resumes, which a fresh handshake would not share.
+     * session, proof that both come from the same client. JSSE has no "resumed" flag: a TLS 1.2
+     * session resumed by ID keeps its ID; one resumed from a ticket (TLS 1.3, or TLS 1.2 with
+     * RFC 5077) gets a new ID but inherits the creation time (ms) of the session it resumes, which
+     * a fresh handshake would not share.
      */
     static boolean resumes(SSLSession data, SSLSession control) {
         if (Arrays.equals(data.getId(), control.getId())) return true;
-        return data.getProtocol().equals("TLSv1.3") && control.getProtocol().equals("TLSv1.3")
+        return data.getProtocol().equals(control.getProtocol())
             && data.getCreationTime() == control.getCreationTime()
             && data.getCipherSuite().equals(control.getCipherSuite());
     }
@@ -157,19 +191,19 @@ final class Tls {
         return s;
     }
 
-    private SSLContext context() throws Keys.Bad {
+    private SSLContext context() throws GeneralSecurityException {
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(keys, null, null);
+        return ctx;
+    }
+
+    private KeyManager[] keys() throws Keys.Bad {
         Map<String, Pem.Pair> pairs = new LinkedHashMap<>();
         pairs.put(DEFAULT, Pem.load("tls", config.certificate(), config.key(), config.keyPassword()));
         for (var h : config.hosts().entrySet())
             pairs.put(h.getKey(), Pem.load("tls." + h.getKey(), h.getValue().certificate(), h.getValue().key(),
                 config.keyPassword()));
-        try {
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(new KeyManager[] {new Chooser(pairs)}, null, null);
-            return ctx;
-        } catch (GeneralSecurityException e) {
-            throw new Keys.Bad("tls.certificate", "unusable: " + e.getMessage());
-        }
+        return new KeyManager[] {new Chooser(pairs)};
     }
 
     /**

@@ -226,7 +226,7 @@ final class Transfer implements Runnable, Copy.Meter {
         progressed = System.nanoTime();
         try {
             DataChannel.Conn conn = job.protection() == null ? new DataChannel.Conn(c.socket(), c)
-                : new DataChannel.Conn(job.protection().wrap(c.socket()), null);
+                : new DataChannel.Conn(job.protection().wrap(c.socket(), job.work() instanceof Work.Receive), null);
             connected = true;
             return conn;
         } catch (IOException e) {

@@ -240,7 +240,10 @@ class TlsTest {
         assertThat(Tls.resumes(new FakeSession(new byte[] {1}, "TLSv1.2", 5), control12)).isTrue();
         assertThat(Tls.resumes(new FakeSession(new byte[] {2}, "TLSv1.3", 5), control13)).isTrue();
         assertThat(Tls.resumes(new FakeSession(new byte[] {2}, "TLSv1.3", 6), control13)).isFalse();
-        assertThat(Tls.resumes(new FakeSession(new byte[] {2}, "TLSv1.2", 5), control12)).isFalse();
+        // a TLS 1.2 session resumed from an RFC 5077 ticket: a new ID, the control session's creation time
+        assertThat(Tls.resumes(new FakeSession(new byte[] {2}, "TLSv1.2", 5), control12)).isTrue();
+        assertThat(Tls.resumes(new FakeSession(new byte[] {2}, "TLSv1.2", 6), control12)).isFalse();
+        assertThat(Tls.resumes(new FakeSession(new byte[] {2}, "TLSv1.2", 5), control13)).isFalse();
     }
 
     @Test
@@ -295,8 +298,8 @@ class TlsTest {
             assertThat(c.listNames()).as(c.getReplyString()).containsExactly("before.bin");
             // The upload comes last because of the client, not the server: JSSE's client uses a TLS 1.3
             // ticket once, and each data connection lives on the ticket the previous one received. An
-            // upload's data connection is never read, so the ticket the server sends on it is never
-            // taken in, and a transfer after it would find no session to resume (522).
+            // upload's data connection gets no ticket (a client never reads it), so a transfer after
+            // it would find no session to resume (522).
             assertThat(c.storeFile("after.bin", new ByteArrayInputStream(new byte[1000]))).as(c.getReplyString())
                 .isTrue();
             assertThat(Files.size(s.home.resolve("after.bin"))).isEqualTo(1000);
@@ -347,6 +350,43 @@ class TlsTest {
         assertThat(e.code()).isEqualTo(2);
         assertThat(e.err().lines().toList()).as(e.err()).singleElement().asString().contains("tls.key");
         assertThat(e.out()).doesNotContain("config OK");
+    }
+
+    /**
+     * An upload's TLS 1.3 data connection carries nothing from the server, not even a session ticket:
+     * a client that never reads it (Go's, so rclone) would close it with the ticket unread, and its
+     * TCP would then reset the connection and drop the upload's tail.
+     */
+    @Test
+    void anUploadsDataConnectionGetsNoSessionTicket() throws Exception {
+        try (TestServer s = server(); RawClient plain = s.raw()) {
+            plain.reply();
+            SSLContext ctx = TlsClient.trustAll();
+            assertThat(plain.cmd("AUTH TLS")).startsWith("234");
+            RawClient c = TlsClient.handshake(plain, ctx, s.port());
+            assertThat(c.cmd("USER alice")).startsWith("331");
+            assertThat(c.cmd("PASS secret")).startsWith("230");
+            assertThat(c.cmd("PBSZ 0")).startsWith("200");
+            assertThat(c.cmd("PROT P")).startsWith("200");
+            assertThat(c.cmd("TYPE I")).startsWith("200");
+            int port = RawClient.epsvPort(c.cmd("EPSV"));
+            byte[] upload = new byte[100_000];
+            new java.util.Random(3).nextBytes(upload);
+            try (Socket raw = new Socket()) {
+                raw.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+                assertThat(c.cmd("STOR up.bin")).startsWith("150");
+                SSLSocket data = (SSLSocket) ctx.getSocketFactory().createSocket(raw, "127.0.0.1", port, false);
+                data.setEnabledProtocols(new String[] {"TLSv1.3"});
+                data.startHandshake();
+                Thread.sleep(300);                         // a ticket would follow the handshake at once
+                assertThat(raw.getInputStream().available()).isZero();
+                data.getOutputStream().write(upload);
+                data.close();
+            }
+            assertThat(c.reply()).startsWith("226");
+            assertThat(Files.readAllBytes(s.home.resolve("up.bin"))).isEqualTo(upload);
+            c.close();
+        }
     }
 
     @Test

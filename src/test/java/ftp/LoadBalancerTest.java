@@ -50,6 +50,9 @@ class LoadBalancerTest {
     static final Path TEMPLATE = Path.of("src/test/haproxy/two-instances.cfg");
     static final String FRONT = "127.0.0.2", CLIENT = "127.0.0.5", BYSTANDER = "127.0.0.6";
     static final int RANGE = 10;
+    /** Debian installs it in /usr/sbin, which a user's PATH may lack. */
+    static final String HAPROXY = TestServer.onPath("haproxy") ? "haproxy"
+        : Files.isExecutable(Path.of("/usr/sbin/haproxy")) ? "/usr/sbin/haproxy" : null;
 
     @TempDir static Path tmp;
 
@@ -87,9 +90,9 @@ class LoadBalancerTest {
         assertThat(at).as("a ```haproxy block in README.md").isNotNegative();
         String shown = readme.substring(at + "```haproxy\n".length(), readme.indexOf("```\n", at + 3));
         assertThat(shown).isEqualTo(plain());
-        if (!TestServer.onPath("haproxy")) return;
+        if (HAPROXY == null) return;
         Path f = Files.writeString(tmp.resolve("plain.cfg"), plain());
-        TestServer.Exit check = AdminTest.run(new byte[0], "haproxy", "-c", "-f", f.toString());
+        TestServer.Exit check = AdminTest.run(new byte[0], HAPROXY, "-c", "-f", f.toString());
         assertThat(check.code()).as("haproxy -c on README's copy: " + check.out()).isZero();
     }
 
@@ -97,7 +100,7 @@ class LoadBalancerTest {
 
     /** Starts the two instances and HAProxy once, for every test that needs them; skips without haproxy. */
     static void need() throws Exception {
-        assumeTrue(TestServer.onPath("haproxy"), "haproxy is not on the PATH (Debian: apt-get install haproxy)");
+        assumeTrue(HAPROXY != null, "haproxy is neither on the PATH nor in /usr/sbin (Debian: package haproxy)");
         if (haproxy != null) return;
         try {
             Path shared = Files.createDirectories(tmp.resolve("shared"));
@@ -109,7 +112,7 @@ class LoadBalancerTest {
             }
             stats = tmp.resolve("haproxy.sock");
             haproxyLog = tmp.resolve("haproxy.log");
-            ProcessBuilder pb = new ProcessBuilder("haproxy", "-f", TEMPLATE.toString()).redirectErrorStream(true)
+            ProcessBuilder pb = new ProcessBuilder(HAPROXY, "-f", TEMPLATE.toString()).redirectErrorStream(true)
                 .redirectOutput(haproxyLog.toFile());
             Map<String, String> env = pb.environment();
             env.put("FTP_FRONT", FRONT);

@@ -43,7 +43,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Two instances sharing one home behind a real HAProxy, run on src/test/haproxy/two-instances.cfg with
  * the ports of the moment: PROXY v2 on control and data connections, leastconn, health checks on
  * /healthz. Clients come from other loopback addresses (127.0.0.5, 127.0.0.6) to the balancer's front
- * address 127.0.0.2; the instances listen on 127.0.0.1 and trust it. Skipped without haproxy on the PATH.
+ * address 127.0.0.2; the instances listen on 127.0.0.1 and trust it. Those tests are skipped without
+ * haproxy; README's copy of the configuration is checked against the file always.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LoadBalancerTest {

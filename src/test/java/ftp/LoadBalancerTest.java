@@ -477,6 +477,37 @@ class LoadBalancerTest {
         }
     }
 
+    // ---- one home, two instances (no balancer needed) ----
+
+    /**
+     * As on one instance (UploadTest), a file being uploaded is busy for everyone else until the upload
+     * ends: here the others come through the other instance of the same home. Fails while busy marks live
+     * in each instance's memory only: the other instance deletes the file under the running upload, which
+     * then ends 226 with its bytes gone.
+     */
+    @Test
+    @Order(7)
+    void aFileBeingUploadedThroughOneInstanceIsBusyForTheOther() throws Exception {
+        Path shared = Files.createDirectories(tmp.resolve("busy").resolve("home"));
+        try (TestServer one = TestServer.start(Files.createDirectories(tmp.resolve("busy").resolve("one")),
+                 "user.alice.home", shared.toString());
+             TestServer two = TestServer.start(Files.createDirectories(tmp.resolve("busy").resolve("two")),
+                 "user.alice.home", shared.toString());
+             RawClient up = one.raw().login("alice", "secret"); RawClient other = two.raw().login("alice", "secret")) {
+            up.cmd("TYPE I");
+            Socket d = up.pasv();
+            assertThat(up.cmd("STOR growing.bin")).startsWith("150");
+            d.getOutputStream().write(new byte[50_000]);
+            d.getOutputStream().flush();
+            assertThat(other.cmd("DELE growing.bin")).as("DELE through the other instance").startsWith("450");
+            assertThat(other.cmd("RNFR growing.bin")).as("RNFR through the other instance").startsWith("450");
+            d.getOutputStream().write(new byte[50_000]);
+            d.close();
+            assertThat(up.reply()).startsWith("226");
+            assertThat(Files.size(shared.resolve("growing.bin"))).isEqualTo(100_000);
+        }
+    }
+
     // ---- a stop ----
 
     /**

@@ -85,9 +85,13 @@ final class DataChannel {
         }
     }
 
-    /** EPSV (RFC 2428 §3): only the port is announced; the client reuses the control connection's address. */
+    /**
+     * EPSV (RFC 2428 §3): only the port is announced; the client reuses the control connection's
+     * address. Its family is the client's: behind a balancer (PROXY header) an IPv6 client's control
+     * connection ends at the balancer, whatever family reaches this instance.
+     */
     Reply epsv(int family) {
-        int ours = Addresses.unmap(local) instanceof Inet6Address ? 2 : 1;
+        int ours = peer instanceof Inet6Address ? 2 : 1;
         if (family != 0 && family != ours) return Reply.of(522, "Network protocol not supported, use (" + ours + ")");
         try {
             return Reply.of(229, "Entering Extended Passive Mode (|||" + passive() + "|)");

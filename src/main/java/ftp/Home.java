@@ -104,16 +104,21 @@ final class Home {
         });
     }
 
-    /** Claimed while it runs, as an upload claims its file: neither can slip in between the other's check and act. */
+    /**
+     * Claimed while it runs, as an upload claims its file: neither can slip in between the other's
+     * check and act. A name being uploaded is busy (450) even before the upload's rename gives it a file.
+     */
     Reply dele(String arg) {
         return attempt("DELE " + arg, () -> {
             String v = resolve(arg);
+            Path real = jail.real(v);
+            if (claims.busy(real)) throw new Claims.Busy(Path.of(v));
             if (jail.own(v).isDirectory()) {
                 log.info("DELE " + v + ": refused, a directory");
                 return Reply.of(550, "Is a directory; use RMD.");
             }
             long size = jail.own(v).size();
-            Claims.Claim claim = claims.claim(jail.real(v));
+            Claims.Claim claim = claims.claim(real);
             try (claim) {
                 jail.delete(v);
             }
@@ -126,8 +131,8 @@ final class Home {
     Reply rnfr(String arg) {
         return attempt("RNFR " + arg, () -> {
             String v = resolve(arg);
-            jail.own(v);                                           // it must exist (a link counts)
             if (claims.busy(jail.real(v))) throw new Claims.Busy(Path.of(v));
+            jail.own(v);                                           // it must exist (a link counts)
             renameFrom = v;
             return Reply.of(350, "Ready for RNTO.");
         });

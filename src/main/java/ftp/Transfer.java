@@ -37,10 +37,9 @@ final class Transfer implements Runnable, Copy.Meter {
         record Send(FileChannel file, long offset, boolean zeroCopy) implements Work {}
 
         /**
-         * STOR, APPE, STOU into {@code target} (links resolved). {@code temp} null: written in place (a
-         * new file, REST, APPE); else into that temporary file, renamed over the old one only when all
-         * came. {@code cut}: REST+STOR, truncate at {@code start} once data comes. {@code limit}: bytes
-         * it may write (0: any).
+         * STOR, APPE, STOU into {@code target} (links resolved). {@code temp} null: written in place
+         * (REST, APPE); else into that temporary file, renamed onto the target when all came. {@code cut}:
+         * REST+STOR, truncate at {@code start} once data comes. {@code limit}: bytes it may write (0: any).
          */
         record Receive(PathJail jail, FileChannel file, String target, String temp, boolean existed, boolean cut,
                        long start, long replaced, long limit, String limitWhy, Claims.Claim claim,
@@ -150,14 +149,14 @@ final class Transfer implements Runnable, Copy.Meter {
     }
 
     /**
-     * An upload. A file written in place that never got a byte (no data connection) is removed; one
-     * over the size limit is cut back to where it started; a temporary file is renamed over the old
-     * one only when the upload is whole, and removed otherwise, so the old file stays as it was.
+     * An upload. A file written in place over the size limit is cut back to where it started. A
+     * temporary file is renamed onto the target when the upload is whole; when it is not, the old
+     * file stays as it was, and a new file's part that came is kept under its name, to be resumed.
      */
     private void receive(Work.Receive r) throws IOException {
         Claims.Claim claim = r.claim(), tempClaim = r.tempClaim();
         try (claim; tempClaim) {
-            boolean done = false;
+            boolean done = false, overLimit = false;
             try {
                 long written = 0;
                 try (FileChannel f = r.file(); DataChannel.Conn c = open()) {
@@ -166,7 +165,12 @@ final class Transfer implements Runnable, Copy.Meter {
                         written = Copy.receive(c, f, job.ascii(), r.limit(), this);
                     } catch (Reply.Failure e) {
                         if (e.reply.code() != 552) throw e;
+                        overLimit = true;
                         if (r.temp() == null) undo(r);
+                        else {                                 // gone before the 552 goes out
+                            f.close();
+                            remove(r.jail(), r.temp());
+                        }
                         refuse(e, c, r.limitWhy());
                     }
                 }
@@ -180,8 +184,10 @@ final class Transfer implements Runnable, Copy.Meter {
                 r.jail().used(written - r.replaced());
                 done = true;
             } finally {
-                if (!done && r.temp() != null) remove(r.jail(), r.temp());
-                if (!done && !r.existed() && r.temp() == null && !connected) remove(r.jail(), r.target());
+                if (!done && r.temp() != null && !overLimit) {
+                    if (connected && !overLimit && !r.existed() && r.jail().store().local()) keep(r);
+                    else remove(r.jail(), r.temp());
+                }
             }
         }
     }
@@ -200,12 +206,25 @@ final class Transfer implements Runnable, Copy.Meter {
         throw e;
     }
 
-    /** Over the limit in place: what this upload wrote goes (a new file entirely). */
-    private void undo(Work.Receive r) throws IOException {
-        if (!r.existed()) {
-            remove(r.jail(), r.target());
-            return;
+    /**
+     * A broken upload of a new file: what came is kept under its name for REST + STOR or APPE, as
+     * a server writing in place would leave it, unless an upload through another instance put a
+     * file there meanwhile (checked, then renamed: a window of microseconds).
+     */
+    private void keep(Work.Receive r) {
+        try {
+            if (r.jail().ownOrNull(r.target()) == null) {
+                r.jail().move(r.temp(), r.target());
+                return;
+            }
+        } catch (IOException e) {
+            log.warn("could not keep the part of " + r.target() + " that came: " + e);
         }
+        remove(r.jail(), r.temp());
+    }
+
+    /** Over the limit in place: what this upload wrote goes. */
+    private void undo(Work.Receive r) throws IOException {
         try (FileChannel c = r.jail().open(r.target(), StandardOpenOption.WRITE)) {
             c.truncate(r.start());
         }

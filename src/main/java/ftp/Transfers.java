@@ -95,10 +95,13 @@ final class Transfers {
     }
 
     /**
-     * STOR, APPE and STOU. A new file is written in place, so a broken upload can be resumed (REST
-     * + STOR, or APPE); REST and APPE write in place; replacing an existing file goes through a
-     * temporary file beside it and an atomic rename, so a failed upload leaves the old file whole.
-     * The file (and the temporary file) are claimed: no other upload, DELE or rename touches them.
+     * STOR, APPE and STOU. REST and APPE into an existing file write in place; every other upload
+     * goes into a hidden temporary file beside the target and is renamed onto it when whole, so no
+     * one downloads half a file, a failed upload leaves an old file whole, and another instance
+     * serving the same home (which can't see this one's busy marks) can delete or rename only what
+     * was there before. A broken upload of a new file is kept under its name, to be resumed (REST +
+     * STOR, or APPE). The target and the temporary file are claimed: no other upload, DELE or
+     * rename on this instance touches them.
      */
     private Reply stor(String arg, String verb, Params p, Login.LoggedIn in, Tls.Data protection) {
         PathJail jail = in.home().jail();
@@ -121,9 +124,9 @@ final class Transfers {
                 boolean exists = old != null;
                 long size = exists ? old.size() : 0, start = append && exists ? size : p.rest();
                 if (start > size) return Reply.of(554, "REST " + p.rest() + " is past the end of the file.");
-                // elsewhere than the default file system, a file written in place could be published half
-                // written (an object store's close uploads what came): always a temporary file, then a move
-                boolean inPlace = jail.store().local() && (append || p.rest() > 0 || !exists);
+                // never in place elsewhere than the default file system: a file written in place could be
+                // published half written there (an object store's close uploads what came)
+                boolean inPlace = jail.store().local() && exists && (append || p.rest() > 0);
                 String temp = inPlace ? null : PathJail.temporary(target);
                 try (var tempClaim = temp == null ? null : claims.claim(jail.real(temp))) {
                     Limit limit = uploadLimit(in, inPlace ? 0 : size);
@@ -131,8 +134,7 @@ final class Transfers {
                         log.warn(verb + " " + v + ": refused, " + limit.why());
                         return Reply.of(552, "Quota exceeded.");
                     }
-                    FileChannel f = jail.open(temp == null ? target : temp, inPlace && exists ? CREATE : CREATE_NEW,
-                        WRITE);
+                    FileChannel f = jail.open(temp == null ? target : temp, inPlace ? CREATE : CREATE_NEW, WRITE);
                     f.position(start);
                     String opening = unique ? "FILE: " + v.substring(v.lastIndexOf('/') + 1)
                         : "Opening " + (p.ascii() ? "ASCII" : "BINARY") + " mode data connection for " + v + ".";

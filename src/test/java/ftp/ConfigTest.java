@@ -373,7 +373,7 @@ class ConfigTest {
 
     /**
      * README.md's configuration table (rows "| `key` | default | meaning |", several keys to a row
-     * allowed) names every Config.Key, every Keys.UserKey as user.NAME.key and every Keys.HostKey as
+     * allowed) names every Keys.Key, every Keys.UserKey as user.NAME.key and every Keys.HostKey as
      * tls.NAME.key, and nothing else.
      */
     @Test

@@ -3,6 +3,7 @@ package ftp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -504,7 +505,7 @@ class UploadTest {
             Path keep = Files.writeString(s.home.resolve("keep.txt"), "old");
             for (int i = 0; i < 8; i++) {                      // a race: a few rounds, both timings
                 boolean after150 = i % 2 == 1;
-                // a new file: written in place, removed again as no data ever came
+                // a new file: its temporary file removed again as no data ever came
                 vanishDuringStor(s, "new.bin", after150);
                 assertThat(untilNotBusy(c, "DELE new.bin")).as("round %d: %s", i, c.getReplyString()).isEqualTo(550);
                 // the server removes the empty file, then drops its claim: a STOR in between may still see 450, briefly
@@ -530,6 +531,42 @@ class UploadTest {
                 .isTrue();
             assertThat(Files.readString(keep)).isEqualTo("new");
             assertThat(c.deleteFile("keep.txt")).as(c.getReplyString()).isTrue();
+            c.disconnect();
+        }
+    }
+
+    /**
+     * A new file is written under a hidden temporary name: no one lists, sizes or downloads it half
+     * written. When its upload breaks, the part that came is kept under its name, to be resumed.
+     */
+    @Test
+    void aNewFileAppearsOnlyWholeAndABrokenOneIsKeptForResume() throws Exception {
+        try (TestServer s = TestServer.start(tmp)) {
+            FTPClient c = s.alice();
+            byte[] data = TestServer.random(300_000, 7);
+            try (RawClient r = s.raw().login("alice", "secret")) {
+                r.cmd("TYPE I");
+                Socket d = r.pasv();
+                assertThat(r.cmd("STOR new.bin")).startsWith("150");
+                d.getOutputStream().write(data, 0, 100_000);
+                d.getOutputStream().flush();
+                Path temp = null;
+                for (int i = 0; i < 100 && (temp == null || Files.size(temp) < 100_000); i++, Thread.sleep(20))
+                    temp = TestServer.temps(s.home).stream().map(s.home::resolve).findFirst().orElse(null);
+                assertThat(temp).isNotNull();
+                assertThat(c.listNames()).doesNotContain("new.bin");
+                assertThat(c.sendCommand("SIZE new.bin")).isEqualTo(550);
+                assertThat(c.retrieveFile("new.bin", new ByteArrayOutputStream())).isFalse();
+                d.setSoLinger(true, 0);
+                d.close();                                   // RST: the upload breaks
+                assertThat(r.reply()).startsWith("426");
+            }
+            for (int i = 0; i < 100 && !TestServer.temps(s.home).isEmpty(); i++) Thread.sleep(20);
+            assertThat(TestServer.temps(s.home)).isEmpty();
+            assertThat(Files.readAllBytes(s.home.resolve("new.bin"))).isEqualTo(Arrays.copyOf(data, 100_000));
+            c.setRestartOffset(100_000);
+            assertThat(c.storeFile("new.bin", new ByteArrayInputStream(data, 100_000, data.length))).isTrue();
+            assertThat(Files.readAllBytes(s.home.resolve("new.bin"))).isEqualTo(data);
             c.disconnect();
         }
     }

@@ -1,11 +1,13 @@
 package ftp;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -25,6 +27,7 @@ import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A name in an open folder, reached by walking from the home's open folder one segment at a time
@@ -38,25 +41,90 @@ final class OpenFolder implements Spot {
     /** Links followed in one path before giving up (Linux's own limit). */
     private static final int MAX_LINKS = 40;
 
+    /**
+     * The home's open folder, kept for one login's walks: each walk would otherwise begin with an
+     * open, dup, fstat and close of the home (a STOR walks six times). Opened at first need, closed
+     * when the login ends and no walk holds it; a walk after that opens the home for itself.
+     */
+    static final class Home implements Closeable {
+        private final Path realHome;
+        private final ReentrantLock lock = new ReentrantLock();
+        private SecureDirectoryStream<Path> dir;
+        private int users;
+        private boolean closed;
+
+        Home(Path realHome) { this.realHome = realHome; }
+
+        /** The open home for one walk, or null once closed. */
+        private SecureDirectoryStream<Path> acquire() throws IOException {
+            lock.lock();
+            try {
+                if (closed) return null;
+                if (dir == null) dir = openHome(realHome);
+                users++;
+                return dir;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private void release() throws IOException {
+            lock.lock();
+            try {
+                if (--users == 0 && closed) shut();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override public void close() throws IOException {
+            lock.lock();
+            try {
+                closed = true;
+                if (users == 0) shut();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private void shut() throws IOException {
+            if (dir != null) dir.close();
+            dir = null;
+        }
+    }
+
     private final Rules rules;
     private final List<SecureDirectoryStream<Path>> opened;   // the home first; all closed with the spot
+    private final Home home;                                  // the login's open home
+    private final boolean kept;                               // opened[0] is the home's, to give back
     private final SecureDirectoryStream<Path> dir;
     private final Path name;
     private final String canonical;
 
-    private OpenFolder(Rules rules, List<SecureDirectoryStream<Path>> opened, List<String> done, String last) {
+    private OpenFolder(Rules rules, List<SecureDirectoryStream<Path>> opened, Home home, boolean kept,
+                       List<String> done, String last) {
         this.rules = rules;
         this.opened = opened;
+        this.home = home;
+        this.kept = kept;
         this.dir = opened.get(opened.size() - 1);
         this.name = last == null ? null : rules.realHome().getFileSystem().getPath(last);
         this.canonical = "/" + String.join("/", done) + (last == null ? "" : (done.isEmpty() ? "" : "/") + last);
     }
 
+    /** The default file system's answer, asked once: it is the same for every home on it. */
+    private static volatile Boolean onDefault;
+
     /** Whether the home's file system walks this way (the default one on Linux and the other Unixes). */
     static boolean available(Path realHome) throws IOException {
+        boolean dflt = realHome.getFileSystem() == FileSystems.getDefault();
+        if (dflt && onDefault != null) return onDefault;
+        boolean secure;
         try (var d = Files.newDirectoryStream(realHome)) {
-            return d instanceof SecureDirectoryStream;
+            secure = d instanceof SecureDirectoryStream;
         }
+        if (dflt) onDefault = secure;
+        return secure;
     }
 
     /**
@@ -64,18 +132,21 @@ final class OpenFolder implements Spot {
      * {@code followLast} a link there is followed first (most operations), without it the link
      * itself is the spot (DELE, RNFR, RNTO, MKD).
      */
-    static OpenFolder walk(Rules rules, List<String> segments, boolean followLast, String virtual) throws IOException {
+    static OpenFolder walk(Rules rules, Home home, List<String> segments, boolean followLast, String virtual)
+            throws IOException {
         Deque<String> todo = new ArrayDeque<>(segments);
         List<String> done = new ArrayList<>();
         List<SecureDirectoryStream<Path>> opened = new ArrayList<>();
         int links = 0;
+        SecureDirectoryStream<Path> open = home.acquire();
+        boolean kept = open != null;
         try {
-            opened.add(openHome(rules));
+            opened.add(kept ? open : openHome(rules.realHome()));
             while (!todo.isEmpty()) {
                 SecureDirectoryStream<Path> dir = opened.get(opened.size() - 1);
                 String seg = todo.pop();
                 boolean last = todo.isEmpty();
-                if (last && !followLast) return new OpenFolder(rules, opened, done, seg);
+                if (last && !followLast) return new OpenFolder(rules, opened, home, kept, done, seg);
                 BasicFileAttributes a = stat(dir, rules.realHome().getFileSystem().getPath(seg));
                 if (a != null && a.isSymbolicLink()) {
                     if (++links > MAX_LINKS) throw new FileSystemException(virtual, null, "too many links");
@@ -86,22 +157,31 @@ final class OpenFolder implements Spot {
                     while (opened.size() > 1) opened.remove(opened.size() - 1).close();   // again from the home
                     continue;
                 }
-                if (last) return new OpenFolder(rules, opened, done, seg);
+                if (last) return new OpenFolder(rules, opened, home, kept, done, seg);
                 if (a == null) throw new NoSuchFileException(virtual);
                 if (!a.isDirectory()) throw new NotDirectoryException(virtual);
                 Path name = rules.realHome().getFileSystem().getPath(seg);
                 opened.add(dir.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS));
                 done.add(seg);
             }
-            return new OpenFolder(rules, opened, done, null);
+            return new OpenFolder(rules, opened, home, kept, done, null);
         } catch (IOException | RuntimeException e) {
-            for (var d : opened) d.close();
+            close(opened, kept ? home : null);
             throw e;
         }
     }
 
-    private static SecureDirectoryStream<Path> openHome(Rules rules) throws IOException {
-        return (SecureDirectoryStream<Path>) Files.newDirectoryStream(rules.realHome());
+    private static SecureDirectoryStream<Path> openHome(Path realHome) throws IOException {
+        return (SecureDirectoryStream<Path>) Files.newDirectoryStream(realHome);
+    }
+
+    /** Closes what a walk opened; the login's home is given back instead. */
+    private static void close(List<SecureDirectoryStream<Path>> opened, Home shared) throws IOException {
+        try {
+            for (int i = shared == null ? 0 : 1; i < opened.size(); i++) opened.get(i).close();
+        } finally {
+            if (shared != null) shared.release();
+        }
     }
 
     /**
@@ -264,7 +344,7 @@ final class OpenFolder implements Spot {
 
     @Override public void list(String virtual, Entries out) throws IOException {
         if (!attributes().isDirectory()) throw new NotDirectoryException(canonical);
-        SecureDirectoryStream<Path> d = name == null ? openHome(rules)
+        SecureDirectoryStream<Path> d = name == null ? openHome(rules.realHome())
                                                      : dir.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS);
         String base = virtual.endsWith("/") ? virtual : virtual + "/";
         try (d) {
@@ -287,7 +367,7 @@ final class OpenFolder implements Spot {
     private BasicFileAttributes inside(String virtual) {
         List<String> segs = new ArrayList<>();
         for (String s : virtual.split("/")) if (!s.isEmpty()) segs.add(s);
-        try (OpenFolder f = walk(rules, segs, true, virtual)) {
+        try (OpenFolder f = walk(rules, home, segs, true, virtual)) {
             return f.attributesOrNull();
         } catch (IOException e) {
             return null;
@@ -295,6 +375,6 @@ final class OpenFolder implements Spot {
     }
 
     @Override public void close() throws IOException {
-        for (var d : opened) d.close();
+        close(opened, kept ? home : null);
     }
 }

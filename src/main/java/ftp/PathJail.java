@@ -1,20 +1,25 @@
 package ftp;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileSystemException;
+import java.nio.file.FileSystems;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 import java.util.Set;
@@ -29,7 +34,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * ({@link OpenFolder}: the default one on Linux and the other Unixes), else by a checked real path
  * ({@link RealPath}: zip, in-memory, object stores). Only java.nio.file: any FileSystem can be a home.
  */
-final class PathJail {
+final class PathJail implements Closeable {
     /**
      * Whether the JVM names files in UTF-8 (RFC 2640). It takes the file-name encoding from the
      * locale at start-up (sun.jnu.encoding, not settable later): under LANG=C it is ASCII.
@@ -53,6 +58,7 @@ final class PathJail {
     private final boolean secure;               // OpenFolder: every step relative to an open folder
     private final boolean dotFiles;             // names starting with '.' may be seen and used
     private final Spot.Rules rules;
+    private final OpenFolder.Home open;         // the home's open folder, kept while logged in (null: not secure)
 
     /** A jail that shows dot files and leaves permissions to the umask. */
     PathJail(Path home) throws IOException { this(home, true, Config.Modes.UMASK); }
@@ -62,7 +68,11 @@ final class PathJail {
         this.separator = home.getFileSystem().getSeparator();
         this.dotFiles = dotFiles;
         Path realHome = home.toRealPath();
+        // a file as a home: refused here, as the folder walk no longer opens the home at every login
+        if (realHome.getFileSystem() == FileSystems.getDefault() && !Files.isDirectory(realHome))
+            throw new NotDirectoryException(home.toString());
         this.secure = OpenFolder.available(realHome);
+        this.open = secure ? new OpenFolder.Home(realHome) : null;
         this.rules = new Spot.Rules(realHome, Spot.Store.of(realHome),
             this::shown, PathJail::stale, modes);
     }
@@ -133,6 +143,15 @@ final class PathJail {
         }
     }
 
+    /** What a path leads to, from one walk: its canonical path and its attributes (null: nothing there). */
+    record Found(String canonical, BasicFileAttributes attributes) {}
+
+    Found find(String virtual) throws IOException {
+        try (Spot s = spot(virtual, true)) {
+            return new Found(s.canonical(), s.attributesOrNull());
+        }
+    }
+
     /** The same, or null when nothing has that name (a folder on the way missing is still an error). */
     BasicFileAttributes attributesOrNull(String virtual) throws IOException {
         try (Spot s = spot(virtual, true)) {
@@ -154,9 +173,12 @@ final class PathJail {
         return a;
     }
 
-    /** Opens the file {@code virtual} leads to, never following a link at its end. */
+    /**
+     * Opens the file {@code virtual} leads to, never following a link at its end. CREATE_NEW needs
+     * no look at the end first: O_EXCL refuses whatever is there, a link too.
+     */
     FileChannel open(String virtual, OpenOption... options) throws IOException {
-        try (Spot s = spot(virtual, true)) {
+        try (Spot s = spot(virtual, !Arrays.asList(options).contains(StandardOpenOption.CREATE_NEW))) {
             return s.open(options);
         }
     }
@@ -221,10 +243,19 @@ final class PathJail {
         }
     }
 
+    /** At the end of the login: the home's open folder goes once no operation holds it. */
+    @Override public void close() throws IOException {
+        if (open != null) open.close();
+    }
+
     /** Its real path: the key of busy marks, which must be one for every name of a file. */
     Path real(String virtual) throws IOException {
-        String c = canonical(virtual);
-        return c.equals("/") ? rules.realHome() : rules.realHome().resolve(c.substring(1));
+        return realOf(canonical(virtual));
+    }
+
+    /** The same for a path that is canonical already (from {@link #find} or {@link #canonical}). */
+    Path realOf(String canonical) {
+        return canonical.equals("/") ? rules.realHome() : rules.realHome().resolve(canonical.substring(1));
     }
 
     /**
@@ -277,7 +308,7 @@ final class PathJail {
                 throw new Unencodable(s);
             }
         }
-        return secure ? OpenFolder.walk(rules, segs, followLast, virtual)
+        return secure ? OpenFolder.walk(rules, open, segs, followLast, virtual)
                       : RealPath.of(rules, home, lexical, followLast, virtual);
     }
 

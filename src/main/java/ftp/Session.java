@@ -118,6 +118,13 @@ final class Session implements Runnable {
             transfers.cut();
             transfers.awaitEnd(Config.TRANSFER_END_WAIT);   // so its log and xferlog lines come before "disconnected"
             data.close();
+            if (login instanceof LoggedIn in) {
+                try {
+                    in.home().jail().close();
+                } catch (IOException e) {
+                    log.warn("closing the home: " + e);
+                }
+            }
             ended.accept(this);
             log.info("disconnected");
         }
@@ -205,7 +212,8 @@ final class Session implements Runnable {
     }
 
     /** A login step; a logout resets the transfer parameters (PROT stays with TLS) and the data connection. */
-    private Reply login(Access.Step s) {
+    private Reply login(Access.Step s) throws IOException {
+        if (login instanceof LoggedIn in && s.login() != in) in.home().jail().close();
         if (login instanceof LoggedIn && !(s.login() instanceof LoggedIn)) {
             params = Params.START.withProt(params.prot());
             data.close();

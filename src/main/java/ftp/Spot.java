@@ -54,13 +54,13 @@ interface Spot extends Closeable {
     record Store(boolean local, boolean posix, boolean prefixFolders) {
         static Store of(Path home) {
             var fs = home.getFileSystem();
-            boolean local = fs == java.nio.file.FileSystems.getDefault(), noStore;
-            try {
-                noStore = java.nio.file.Files.getFileStore(home) == null;
+            boolean local = fs == java.nio.file.FileSystems.getDefault(), noStore = false;
+            try {       // not on the default file system, where it costs a read of /proc/mounts at every login
+                noStore = !local && java.nio.file.Files.getFileStore(home) == null;
             } catch (IOException | RuntimeException e) {
-                noStore = false;
+                // a store that can't say: not one of prefixes
             }
-            return new Store(local, fs.supportedFileAttributeViews().contains("posix"), !local && noStore);
+            return new Store(local, fs.supportedFileAttributeViews().contains("posix"), noStore);
         }
     }
 

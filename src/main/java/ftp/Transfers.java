@@ -109,8 +109,9 @@ final class Transfers {
         return in.home().attempt(verb + " " + (arg == null ? "" : arg), () -> {
             String v = in.home().resolve(unique ? "ftp-" + Long.toHexString(random()) : arg);
             // links resolved: STOR through a link replaces its target, as APPE writes into it
-            String target = jail.canonical(v);
-            BasicFileAttributes seen = jail.attributesOrNull(target);
+            PathJail.Found found = jail.find(v);
+            String target = found.canonical();
+            BasicFileAttributes seen = found.attributes();
             if (seen != null && seen.isDirectory()) return Reply.of(550, "Is a directory.");
             // a FIFO or device would block open(2) or write somewhere that is not a file
             if (seen != null && !seen.isRegularFile()) return Reply.of(550, "Not a plain file.");
@@ -119,7 +120,7 @@ final class Transfers {
                 return Reply.of(504, (append ? "APPE" : "REST with STOR") + " is not supported on this storage: it "
                     + "would download and upload the whole object again; upload the whole file.");
             if (!data.ready()) return noData();
-            try (var claim = claims.claim(jail.real(target))) {
+            try (var claim = claims.claim(jail.realOf(target))) {
                 BasicFileAttributes old = jail.attributesOrNull(target);   // again, now that no upload can change it
                 boolean exists = old != null;
                 long size = exists ? old.size() : 0, start = append && exists ? size : p.rest();
@@ -128,7 +129,7 @@ final class Transfers {
                 // published half written there (an object store's close uploads what came)
                 boolean inPlace = jail.store().local() && exists && (append || p.rest() > 0);
                 String temp = inPlace ? null : PathJail.temporary(target);
-                try (var tempClaim = temp == null ? null : claims.claim(jail.real(temp))) {
+                try (var tempClaim = temp == null ? null : claims.claim(jail.realOf(temp))) {
                     Limit limit = uploadLimit(in, inPlace ? 0 : size);
                     if (limit.bytes() < 0) {
                         log.warn(verb + " " + v + ": refused, " + limit.why());

@@ -296,4 +296,38 @@ class FileCommandTest {
             p.destroyForcibly();
         }
     }
+
+    /**
+     * A login keeps its home open (every file command walks from it); the end of the login, by REIN,
+     * another USER or the end of the connection, closes it: no descriptor of the home stays behind.
+     */
+    @Test
+    void aLoginsOpenHomeIsClosedWhenTheLoginEnds() throws Exception {
+        try (TestServer s = TestServer.start(tmp)) {
+            Files.writeString(s.home.resolve("f"), "x");
+            Path real = s.home.toRealPath();
+            for (String end : new String[] {"REIN", "USER bob", "QUIT"}) {
+                try (RawClient r = s.raw().login("alice", "secret")) {
+                    assertThat(r.cmd("SIZE f")).startsWith("213");
+                    assertThat(openOn(real)).as("while logged in").isPositive();
+                    assertThat(r.cmd(end)).matches("(220|331|221).*");
+                }
+                for (int i = 0; i < 100 && openOn(real) > 0; i++) Thread.sleep(20);
+                assertThat(openOn(real)).as("after " + end).isZero();
+            }
+        }
+    }
+
+    /** This process's descriptors open on {@code dir}. */
+    private static long openOn(Path dir) throws Exception {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).equals(dir);
+                } catch (Exception e) {
+                    return false;                              // closed meanwhile
+                }
+            }).count();
+        }
+    }
 }

@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Bench {
     static final long GIB = 1L << 30, MIB = 1L << 20;
-    static final int PAIRS = 5, BIG_PAIRS = 3;
+    static final int PAIRS = 6, BIG_PAIRS = 3;
     /** The rows in the order they run; BENCH_ROWS=a,b,… runs a subset ("curves", "floods", "paired": groups). */
     static final List<String> ROWS = List.of("startup", "raw", "retr", "stor", "logins", "uploads", "list",
         "downloads200", "logins-curve", "uploads-curve", "list-curve", "downloads-curve", "flood-logins", "flood-size",

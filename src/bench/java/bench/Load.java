@@ -14,6 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /** What the bench does to a server: one session's transfers and listings, and crowds of clients at once. */
 final class Load {
     static final long SECOND = TimeUnit.SECONDS.toNanos(1);
+    /** How long a crowd waits for all its clients to connect (and log in) before the clock starts anyway. */
+    static final long READY = 20 * SECOND;
 
     private Load() {}
 
@@ -117,8 +119,9 @@ final class Load {
     /**
      * Runs n clients at once on virtual threads and sums what they return; what one throws counts as a
      * failure. The clock starts once every client is ready (its {@code ready} counted down), so
-     * connecting and logging in stay out of it when a client counts down after them; the server's memory
-     * is sampled every 0.5 s. Clients are given the deadline (their sockets close there); this waits
+     * connecting and logging in stay out of it when a client counts down after them, or after 20 s
+     * (a server that accepts slowly has SYNs dropped and retried a second and more later); the server's
+     * memory is sampled every 0.5 s. Clients are given the deadline (their sockets close there); this waits
      * until 5 s after it at most.
      */
     static Crowd crowd(Server t, int n, long deadline, CountDownLatch ready, CountDownLatch go, Client c)
@@ -131,11 +134,12 @@ final class Load {
                 try {
                     done.addAndGet(c.run(k));
                 } catch (Exception e) {
-                    failures.incrementAndGet();
+                    if (failures.getAndIncrement() == 0) Bench.progress("first failure of " + n + " clients: " + e);
                 }
             }));
         }
-        ready.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        if (!ready.await(Math.min(READY, Math.max(0, deadline - System.nanoTime())), TimeUnit.NANOSECONDS))
+            Bench.progress(ready.getCount() + " of " + n + " clients not connected after 20 s: started without them");
         long t0 = System.nanoTime();
         go.countDown();
         try (Sampler mem = new Sampler(t)) {
@@ -155,7 +159,7 @@ final class Load {
 
     /** n clients each downloading the file once, at once (connected and logged in before the clock). */
     static Crowd downloads(Server t, int n, String name, long size, long limit) throws Exception {
-        long deadline = System.nanoTime() + limit;
+        long deadline = System.nanoTime() + READY + limit;
         int buffer = n > 200 ? 128 << 10 : Ftp.READ;                 // 1,000 × 1 MiB would be the client's heap
         CountDownLatch ready = new CountDownLatch(n), go = new CountDownLatch(1);
         return crowd(t, n, deadline, ready, go, i -> {

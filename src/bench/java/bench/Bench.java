@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -38,6 +39,8 @@ public final class Bench {
     final List<String> samples = new ArrayList<>();
     final List<String> loads = new ArrayList<>();
     final Machine.Snapshot start;
+    /** BENCH_QUIET: each row waits (a minute at most) until other processes keep fewer cores busy than this. */
+    final double quiet = Double.parseDouble(env("BENCH_QUIET", "0"));
     final List<Curves.Curve> curves = new ArrayList<>();
 
     Bench(Server ours, Server other, Set<String> rows, String java) {
@@ -60,8 +63,10 @@ public final class Bench {
         String jarB = env("BENCH_JAR_B", ""), peer = env("BENCH_PEER", "");
         if (!jarB.isEmpty() && !peer.isEmpty())
             throw new IllegalArgumentException("BENCH_JAR_B or BENCH_PEER, not both");
-        try (Server a = Server.jar("ours " + jar.getFileName(), jar, java);
-             Server b = !jarB.isEmpty() ? Server.jar("B " + Path.of(jarB).getFileName(), Path.of(jarB), java)
+        Path work = Path.of("target", "bench");
+        try (Server a = Server.jar("ours " + jar.getFileName(), jar, java, work.resolve("ours"));
+             Server b = !jarB.isEmpty()
+                 ? Server.jar("B " + Path.of(jarB).getFileName(), Path.of(jarB), java, work.resolve("b"))
                  : !peer.isEmpty() ? Server.peer(peer) : null) {
             Bench bench = new Bench(a, b, rows, java);
             bench.run();
@@ -144,6 +149,7 @@ public final class Bench {
     void files() throws Exception {
         progress("files");
         for (Server s : servers) {
+            clean(s.home);
             if (has("raw", "retr", "stor", "downloads-curve")) makeFile(s.home.resolve("big.bin"), GIB);
             if (has("list", "list-curve")) for (int n : new int[] {1_000, 10_000, 100_000}) folder(s.home, n);
             if (has("downloads200", "downloads-curve"))
@@ -159,6 +165,8 @@ public final class Bench {
     void row(String name, Step body) throws Exception {
         if (!rows.contains(name)) return;
         progress(name);
+        if (quiet > 0) progress(String.format(Locale.ROOT, "  other processes: %.2f cores",
+            Machine.awaitQuiet(quiet, peerPid())));
         Machine.Snapshot a = Machine.snapshot(peerPid());
         body.run();
         loads.add(String.format(Locale.ROOT, "%s %.2f", name, Machine.foreignCores(a, Machine.snapshot(peerPid()))));
@@ -250,7 +258,7 @@ public final class Bench {
         else order.add(ours);
         for (Server s : order) {
             progress("downloads200 " + s.label);
-            Load.Crowd c = Load.downloads(s, 200, "dl100", Curves.downloadSize(100), 60 * Load.SECOND);
+            Load.Crowd c = Load.downloads(s, 200, "dl100", Curves.downloadSize(100), 20 * Load.SECOND);
             int k = s == ours ? 0 : 1;
             mbps[k] += c.done() / 1e6 / c.seconds() / 2;
             failed[k] += c.failures();
@@ -382,6 +390,18 @@ public final class Bench {
             new java.util.Random(1).nextBytes(b);
             f.setLength(0);
             for (long i = 0; i < size; i += b.length) f.write(b, 0, (int) Math.min(b.length, size - i));
+        }
+    }
+
+    /** Removes what earlier runs uploaded (the folders up-*, up.bin); the rest is kept for the next run. */
+    static void clean(Path home) throws IOException {
+        Files.deleteIfExists(home.resolve("up.bin"));
+        try (var ds = Files.newDirectoryStream(home, "up-*")) {
+            for (Path d : ds) {
+                try (var w = Files.walk(d)) {
+                    for (Path p : w.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+                }
+            }
         }
     }
 

@@ -27,7 +27,7 @@ final class Curves {
     static Curve logins(List<Server> servers) throws Exception {
         Curve c = new Curve("logins", "logins per second, N clients at once (connect, USER, PASS, QUIT; 2 s a point)",
             "clients at once", new long[] {1, 10, 100}, false,
-            new Metric("logins/s", Combine.MEAN, true), new Metric("failures", Combine.SUM, false));
+            new Metric("logins/s", Combine.MEAN, true), new Metric("failures (2 runs)", Combine.SUM, false));
         return c.run(servers, 2, (s, n) -> {
             Load.Crowd r = Load.logins(s, (int) n, 2 * Load.SECOND);
             return new double[] {r.rate(), r.failures()};
@@ -37,7 +37,7 @@ final class Curves {
     static Curve uploads(List<Server> servers) throws Exception {
         Curve c = new Curve("uploads", "4 KiB uploads per second (new files), N sessions at once (2 s a point)",
             "sessions at once", new long[] {1, 10, 100}, false,
-            new Metric("files/s", Combine.MEAN, true), new Metric("failures", Combine.SUM, false));
+            new Metric("files/s", Combine.MEAN, true), new Metric("failures (2 runs)", Combine.SUM, false));
         return c.run(servers, 2, (s, n) -> {
             Load.Crowd r = Load.uploads(s, (int) n, 2 * Load.SECOND);
             return new double[] {r.rate(), r.failures()};
@@ -56,10 +56,10 @@ final class Curves {
     static Curve downloads(List<Server> servers) throws Exception {
         Curve c = new Curve("downloads", "N clients downloading at once, 1 GiB in all (1 GiB, 100, 10, 1 MiB each)",
             "clients at once", new long[] {1, 10, 100, 1000}, false,
-            new Metric("MB/s", Combine.MEAN, true), new Metric("failures", Combine.SUM, true),
+            new Metric("MB/s", Combine.MEAN, true), new Metric("failures (2 runs)", Combine.SUM, true),
             new Metric("peak mem MB", Combine.MAX, true));
-        return c.run(servers, 1, (s, n) -> {
-            Load.Crowd r = Load.downloads(s, (int) n, "dl" + n, downloadSize(n), 30 * Load.SECOND);
+        return c.run(servers, 2, (s, n) -> {
+            Load.Crowd r = Load.downloads(s, (int) n, "dl" + n, downloadSize(n), 15 * Load.SECOND);
             return new double[] {r.done() / 1e6 / r.seconds(), r.failures(), r.peakKib() / 1024.0};
         });
     }

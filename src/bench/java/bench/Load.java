@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class Load {
     static final long SECOND = TimeUnit.SECONDS.toNanos(1);
     /** How long a crowd waits for all its clients to connect (and log in) before the clock starts anyway. */
-    static final long READY = 20 * SECOND;
+    static final long READY = 10 * SECOND;
 
     private Load() {}
 
@@ -48,12 +48,12 @@ final class Load {
     static double logins(Server t) throws Exception {
         long t0 = System.nanoTime(), stop = t0 + 2 * SECOND;
         int done = 0;
-        for (; done < 1000 && System.nanoTime() < stop; done++) login(t);
+        for (; done < 1000 && System.nanoTime() < stop; done++) login(t, stop + 30 * SECOND);
         return done / ((System.nanoTime() - t0) / 1e9);
     }
 
-    static void login(Server t) throws IOException {
-        try (Ftp f = new Ftp(t)) {
+    static void login(Server t, long deadline) throws IOException {
+        try (Ftp f = new Ftp(t, deadline)) {
             Ftp.expect(f.cmd("USER " + t.user), "331");
             Ftp.expect(f.cmd("PASS " + t.password), "230");
             Ftp.expect(f.cmd("QUIT"), "221");
@@ -119,7 +119,7 @@ final class Load {
     /**
      * Runs n clients at once on virtual threads and sums what they return; what one throws counts as a
      * failure. The clock starts once every client is ready (its {@code ready} counted down), so
-     * connecting and logging in stay out of it when a client counts down after them, or after 20 s
+     * connecting and logging in stay out of it when a client counts down after them, or after 10 s
      * (a server that accepts slowly has SYNs dropped and retried a second and more later); the server's
      * memory is sampled every 0.5 s. Clients are given the deadline (their sockets close there); this waits
      * until 5 s after it at most.
@@ -139,7 +139,7 @@ final class Load {
             }));
         }
         if (!ready.await(Math.min(READY, Math.max(0, deadline - System.nanoTime())), TimeUnit.NANOSECONDS))
-            Bench.progress(ready.getCount() + " of " + n + " clients not connected after 20 s: started without them");
+            Bench.progress(ready.getCount() + " of " + n + " clients not connected after 10 s: started without them");
         long t0 = System.nanoTime();
         go.countDown();
         try (Sampler mem = new Sampler(t)) {
@@ -192,7 +192,7 @@ final class Load {
 
     /** n clients each logging in and out again and again for the given time; logins. */
     static Crowd logins(Server t, int n, long duration) throws Exception {
-        long deadline = System.nanoTime() + duration + 30 * SECOND;
+        long deadline = System.nanoTime() + READY + duration + 5 * SECOND;
         CountDownLatch ready = new CountDownLatch(n), go = new CountDownLatch(1);
         AtomicLong failed = new AtomicLong();
         Crowd c = crowd(t, n, deadline, ready, go, i -> {
@@ -201,7 +201,7 @@ final class Load {
             long stop = System.nanoTime() + duration, done = 0;
             while (System.nanoTime() < stop) {
                 try {
-                    login(t);
+                    login(t, deadline);
                     done++;
                 } catch (IOException e) {
                     failed.incrementAndGet();
@@ -214,7 +214,7 @@ final class Load {
 
     /** n sessions (logged in before the clock) each uploading new 4 KiB files for the given time; files. */
     static Crowd uploads(Server t, int n, long duration) throws Exception {
-        long deadline = System.nanoTime() + duration + 30 * SECOND;
+        long deadline = System.nanoTime() + READY + duration + 5 * SECOND;
         CountDownLatch ready = new CountDownLatch(n), go = new CountDownLatch(1);
         return crowd(t, n, deadline, ready, go, i -> {
             try (Ftp session = session(t, deadline, ready)) {

@@ -27,6 +27,21 @@ final class Machine {
         return Math.max(0, ((b.busy() - a.busy()) - (b.own() - a.own())) / 100.0 / seconds);   // USER_HZ is 100
     }
 
+    /**
+     * Waits until other processes keep fewer than {@code cores} busy over one second, for a minute at
+     * most; the foreign load of the last second.
+     */
+    static double awaitQuiet(double cores, long peerPid) throws InterruptedException {
+        long deadline = System.nanoTime() + 60 * Load.SECOND;
+        double load;
+        do {
+            Snapshot a = snapshot(peerPid);
+            Thread.sleep(1000);
+            load = foreignCores(a, snapshot(peerPid));
+        } while (load >= cores && System.nanoTime() < deadline);
+        return load;
+    }
+
     static String loadAverage() {
         try {
             String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");

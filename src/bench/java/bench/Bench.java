@@ -19,8 +19,10 @@ import java.util.concurrent.TimeUnit;
  * make bench: starts our jar (BENCH_JAR, else target/ftp-server.jar) as its own process and measures it
  * beside one other server: a second jar started the same way (BENCH_JAR_B, for before/after claims)
  * or a peer already running (BENCH_PEER=host:port:user:password:home). BENCH_ROWS picks rows (see
- * {@link #ROWS}). It prints tables and writes SVG charts of the curves under target/bench; it reports,
- * never judges. Loopback only; every loop is bounded in count and time.
+ * {@link #ROWS}); BENCH_HOME is the jars' shared home (default target/bench/home; /dev/shm/… takes the
+ * disk out of the upload rows); BENCH_QUIET=cores waits for a quieter machine before each row. It
+ * prints tables and writes SVG charts of the curves under target/bench; it reports, never judges.
+ * Loopback only; every loop is bounded in count and time.
  */
 public final class Bench {
     static final long GIB = 1L << 30, MIB = 1L << 20;
@@ -63,10 +65,10 @@ public final class Bench {
         String jarB = env("BENCH_JAR_B", ""), peer = env("BENCH_PEER", "");
         if (!jarB.isEmpty() && !peer.isEmpty())
             throw new IllegalArgumentException("BENCH_JAR_B or BENCH_PEER, not both");
-        Path work = Path.of("target", "bench");
-        try (Server a = Server.jar("ours " + jar.getFileName(), jar, java, work.resolve("ours"));
+        Path work = Path.of("target", "bench"), home = Path.of(env("BENCH_HOME", work.resolve("home").toString()));
+        try (Server a = Server.jar("ours " + jar.getFileName(), jar, java, work.resolve("ours"), home);
              Server b = !jarB.isEmpty()
-                 ? Server.jar("B " + Path.of(jarB).getFileName(), Path.of(jarB), java, work.resolve("b"))
+                 ? Server.jar("B " + Path.of(jarB).getFileName(), Path.of(jarB), java, work.resolve("b"), home)
                  : !peer.isEmpty() ? Server.peer(peer) : null) {
             Bench bench = new Bench(a, b, rows, java);
             bench.run();

@@ -63,6 +63,9 @@ final class Floods {
                         try {
                             f = new Ftp(t, deadline, local.of(k));
                             if (login) f.login();
+                        } catch (IOException e) {
+                            count(codes, "not connected");           // no banner within 10 s (a full accept queue)
+                            return;
                         } finally {
                             ready.countDown();
                         }
@@ -98,7 +101,7 @@ final class Floods {
     }
 
     static void count(Map<String, AtomicLong> codes, String reply) {
-        String code = reply.length() >= 3 ? reply.substring(0, 3) : reply;
+        String code = reply.matches("\\d{3}.*") ? reply.substring(0, 3) : reply;       // a reply's code, or a label
         codes.computeIfAbsent(code, k -> new AtomicLong()).incrementAndGet();
     }
 

@@ -18,10 +18,13 @@ import java.util.concurrent.TimeUnit;
  * An FTP client just big enough for the bench, lean so that its own cost stays small beside the
  * server's: SocketChannels, replies parsed from bytes, data read into reused direct buffers (the raw
  * ceiling's drainer reads the same way). Every socket, control and data, is closed by a timer at its
- * deadline (120 s unless the caller gives an earlier one) if it is still open then.
+ * deadline (120 s unless the caller gives an earlier one) if it is still open then, and a control
+ * connection that has no banner after 10 s is closed too: when a burst of connects overflows a
+ * server's accept queue, the kernel may drop a handshake the client already counts as done, and that
+ * client would wait for a banner until its deadline.
  */
 final class Ftp implements AutoCloseable {
-    static final long DEFAULT_LIMIT = TimeUnit.SECONDS.toNanos(120);
+    static final long DEFAULT_LIMIT = TimeUnit.SECONDS.toNanos(120), CONNECT_LIMIT = TimeUnit.SECONDS.toNanos(10);
     static final int READ = 1 << 20;
     private static final ScheduledThreadPoolExecutor TIMER = new ScheduledThreadPoolExecutor(1, r -> {
         Thread th = new Thread(r, "bench-deadline");
@@ -37,7 +40,7 @@ final class Ftp implements AutoCloseable {
     final Server server;
     final long deadline;                                // System.nanoTime() at which every socket is closed
     private final ByteBuffer in = ByteBuffer.allocate(8192).flip();
-    private final ScheduledFuture<?> timer;
+    private ScheduledFuture<?> timer;
 
     Ftp(Server t) throws IOException { this(t, System.nanoTime() + DEFAULT_LIMIT, null); }
 
@@ -48,7 +51,8 @@ final class Ftp implements AutoCloseable {
         server = t;
         this.deadline = deadline;
         s = SocketChannel.open();
-        timer = closeAt(s, deadline);
+        long connectBy = System.nanoTime() + CONNECT_LIMIT;
+        timer = closeAt(s, Math.min(deadline, connectBy));
         try {
             if (local != null) s.bind(new InetSocketAddress(local, 0));
             s.setOption(StandardSocketOptions.TCP_NODELAY, true);
@@ -56,7 +60,11 @@ final class Ftp implements AutoCloseable {
             expect(reply(), "220");
         } catch (IOException e) {
             close();
-            throw e;
+            throw new IOException("connecting (10 s at most): " + e, e);
+        }
+        if (deadline > connectBy) {
+            timer.cancel(false);
+            timer = closeAt(s, deadline);
         }
     }
 

@@ -119,10 +119,10 @@ final class Load {
     /**
      * Runs n clients at once on virtual threads and sums what they return; what one throws counts as a
      * failure. The clock starts once every client is ready (its {@code ready} counted down), so
-     * connecting and logging in stay out of it when a client counts down after them, or after 10 s
-     * (a server that accepts slowly has SYNs dropped and retried a second and more later); the server's
-     * memory is sampled every 0.5 s. Clients are given the deadline (their sockets close there); this waits
-     * until 5 s after it at most.
+     * connecting and logging in stay out of it when a client counts down after them, or after 10 s at
+     * most (a client without a banner by then has failed: see {@link Ftp}); the server's memory is
+     * sampled every 0.5 s. Clients are given the deadline (their sockets close there); this waits until
+     * 5 s after it at most.
      */
     static Crowd crowd(Server t, int n, long deadline, CountDownLatch ready, CountDownLatch go, Client c)
             throws Exception {
@@ -139,7 +139,7 @@ final class Load {
             }));
         }
         if (!ready.await(Math.min(READY, Math.max(0, deadline - System.nanoTime())), TimeUnit.NANOSECONDS))
-            Bench.progress(ready.getCount() + " of " + n + " clients not connected after 10 s: started without them");
+            Bench.progress(ready.getCount() + " of " + n + " clients not ready after 10 s: started without them");
         long t0 = System.nanoTime();
         go.countDown();
         try (Sampler mem = new Sampler(t)) {

@@ -59,7 +59,9 @@ test:
 interop: $(JAR)
 	JAVA=$(JAVA) JAR=$(JAR) bash src/test/interop/run.sh
 
-# Measures (never run by make test): the server as its own process, optionally BENCH_PEER beside it.
+# Measures (never run by make test): our jar (BENCH_JAR, default target/ftp-server.jar) as its own process,
+# beside a second jar (BENCH_JAR_B) or a running peer (BENCH_PEER=host:port:user:password:home);
+# BENCH_ROWS=retr,stor,logins,... picks rows. Tables on stdout, progress on stderr, SVG charts in target/bench.
 bench: $(JAR)
 	mkdir -p target/bench
 	$(JDK)/bin/javac --release 21 -d target/bench $$(find src/bench/java -name '*.java')

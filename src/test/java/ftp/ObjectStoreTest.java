@@ -437,7 +437,10 @@ class ObjectStoreTest {
 
     // ---- the store goes away (last: S3Proxy keeps its objects in memory; started again after) ----
 
-    /** The provider stages an upload on local disk and sends it at close: the store is missed at the end. */
+    /**
+     * The provider stages an upload on local disk and sends it at close: the store is missed at the
+     * end, and that failure (not the client's connection) is what the log must name.
+     */
     @Test
     @Order(Order.DEFAULT + 1)
     void storeGoneDuringAnUploadIs4xxAndTheServerLivesOn() throws Exception {
@@ -461,6 +464,7 @@ class ObjectStoreTest {
             startStore();
         }
         assertAlive(logged, "STOR /gone/up.bin");
+        assertCauseLogged(logged, "STOR /gone/up.bin");
     }
 
     @Test

@@ -414,6 +414,22 @@ class ObjectStoreTest {
         assertThat(logSince(logged)).contains("home of nb unavailable").contains("NoSuchBucket");
     }
 
+    /**
+     * A new user's home in a bucket has no object under it yet (uploads and MKD make it): it is
+     * served, so --check-config passes it, rather than calling it unreadable.
+     */
+    @Test
+    void checkConfigPassesAHomeNothingIsUnderYet() throws Exception {
+        assertThat(bucket.keys("fresh/")).isEmpty();
+        Path cfg = Files.writeString(tmp.resolve("fresh.properties"), String.join("\n", "address=127.0.0.1",
+            "port=0", "user.f.password=p", "user.f.write=true",
+            "user.f.home=s3x://127.0.0.1:" + s3Port + "/" + BUCKET + "/fresh/", ""));
+        TestServer.Exit e = TestServer.runMain(List.of(), jvm, classPath, tmp, env, "-c", cfg.toString(),
+            "--check-config");
+        assertThat(e.err()).doesNotContain("user.f.home");
+        assertThat(e.code()).as(e.err()).isZero();
+    }
+
     // ---- what an object store can't do ----
 
     @Test

@@ -560,10 +560,16 @@ class ObjectStoreTest {
         return r;
     }
 
-    /** STOR of {@code n} zero bytes: the final reply's code. */
+    /**
+     * STOR of {@code n} zero bytes: the final reply's code. A 552 goes out as soon as the limit is
+     * passed, before the transfer has dropped what else comes and removed its temporary object; PWD
+     * is answered only once the transfer has ended.
+     */
     private static int store(FTPClient c, String name, int n) throws IOException {
         c.storeFile(name, new ByteArrayInputStream(new byte[n]));
-        return c.getReplyCode();
+        int code = c.getReplyCode();
+        assertThat(c.printWorkingDirectory()).isEqualTo("/");
+        return code;
     }
 
     /** RETR from {@code offset} (REST when not 0), streamed into SHA-256. */

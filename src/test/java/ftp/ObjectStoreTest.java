@@ -144,10 +144,15 @@ class ObjectStoreTest {
                 print(f.retrbinary('RETR py/six.bin', o.write))
             print(f.quit())
             """;
+        Path log = tmp.resolve("ftplib.out");
         Process p = new ProcessBuilder("python3", "-c", script, Integer.toString(ftpPort), up.toString(),
-            down.toString()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            down.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            assertThat(p.waitFor(SLOW.toSeconds(), TimeUnit.SECONDS)).as("ftplib done").isTrue();
+        } finally {
+            p.destroyForcibly();
+        }
+        String out = Files.readString(log);
         assertThat(p.exitValue()).as(out).isZero();
         assertThat(out).contains("226 Transfer complete.\n226 Transfer complete.\n221");
         assertThat(bucket.sha("home/py/six.bin")).isEqualTo(sha(data, 0));

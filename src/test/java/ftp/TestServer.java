@@ -184,9 +184,17 @@ final class TestServer implements AutoCloseable {
 
     /** The same, started through {@code prefix} (say {@link #asNobody}). */
     static Exit runMain(List<String> prefix, Path dir, Map<String, String> env, String... args) throws Exception {
+        return runMain(prefix, List.of(), "target/classes", dir, env, args);
+    }
+
+    /** The same with JVM options and a class path of its own. */
+    static Exit runMain(List<String> prefix, List<String> jvm, String classPath, Path dir, Map<String, String> env,
+                        String... args) throws Exception {
         Path run = Files.createTempDirectory(dir, "run");
         ProcessBuilder b = new ProcessBuilder(new ArrayList<>(prefix));
-        b.command().addAll(List.of(java(), "-cp", "target/classes", "ftp.Main"));
+        b.command().add(java());
+        b.command().addAll(jvm);
+        b.command().addAll(List.of("-cp", classPath, "ftp.Main"));
         b.command().addAll(List.of(args));
         b.environment().putAll(env);
         b.redirectOutput(run.resolve("out").toFile()).redirectError(run.resolve("err").toFile());
@@ -206,8 +214,16 @@ final class TestServer implements AutoCloseable {
      */
     static Process startMain(Path dir, List<String> prefix, Map<String, String> env, String... args)
             throws IOException {
+        return startMain(dir, prefix, List.of(), Path.of("target/classes").toAbsolutePath().toString(), env, args);
+    }
+
+    /** The same with JVM options and a class path of its own (say the server's classes and an S3 provider's jars). */
+    static Process startMain(Path dir, List<String> prefix, List<String> jvm, String classPath, Map<String, String> env,
+                             String... args) throws IOException {
         ProcessBuilder b = new ProcessBuilder(new ArrayList<>(prefix));
-        b.command().addAll(List.of(java(), "-cp", Path.of("target/classes").toAbsolutePath().toString(), "ftp.Main"));
+        b.command().add(java());
+        b.command().addAll(jvm);
+        b.command().addAll(List.of("-cp", classPath, "ftp.Main"));
         b.command().addAll(List.of(args));
         b.environment().putAll(env);
         return b.directory(dir.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("out.log").toFile())
@@ -216,9 +232,14 @@ final class TestServer implements AutoCloseable {
 
     /** The text of {@code log} once it contains {@code text}; asserted to within 15 s. */
     static String awaitLog(Path log, String text) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        return awaitLog(log, text, java.time.Duration.ofSeconds(15));
+    }
+
+    /** The same, asserted to within {@code within}. */
+    static String awaitLog(Path log, String text, java.time.Duration within) throws Exception {
+        long end = System.nanoTime() + within.toNanos();
         String s = "";
-        for (int i = 0; i < 300 && System.nanoTime() < end; i++) {
+        while (System.nanoTime() < end) {
             s = Files.exists(log) ? Files.readString(log) : "";
             if (s.contains(text)) return s;
             Thread.sleep(50);

@@ -79,6 +79,20 @@ final class Log {
         return Json.object(f);
     }
 
+    /**
+     * An exception and its causes, outermost first ("IOException: Could not write ← ConnectException:
+     * Connection refused"): a provider's wrapper alone rarely says what went wrong.
+     */
+    static String causes(Throwable t) {
+        StringBuilder b = new StringBuilder();
+        for (int depth = 0; t != null && depth < 8; t = t.getCause(), depth++) {
+            if (b.length() > 0) b.append(" ← ");
+            b.append(t.getClass().getSimpleName());
+            if (t.getMessage() != null) b.append(": ").append(t.getMessage());
+        }
+        return b.toString();
+    }
+
     /** C0, DEL and C1 as \xHH: visible to the operator, inert in a terminal. */
     static String escape(String s) {
         StringBuilder b = null;

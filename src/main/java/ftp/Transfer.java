@@ -97,12 +97,13 @@ final class Transfer implements Runnable, Copy.Meter {
             }
             result = Reply.of(226, "Transfer complete.");
         } catch (Reply.Failure f) {
-            String cause = f.getCause() == null ? "" : " (" + f.getCause() + ")";
+            String cause = f.getCause() == null ? "" : " (" + Log.causes(f.getCause()) + ")";
             if (!replied) log.warn(job.what() + ": " + f.getMessage() + cause);
             result = f.reply;
         } catch (IOException e) {
             result = bytes == 0 && !connected ? Reply.of(425, "Can't open data connection.")
                                               : Reply.of(426, "Connection closed; transfer aborted.");
+            if (state.get() == RUNNING) log.info(job.what() + ": data connection: " + Log.causes(e));
         } catch (RuntimeException e) {
             log.error("transfer of " + job.what() + " failed: " + e);
             result = Reply.of(451, "Local error; transfer aborted.");
@@ -163,6 +164,7 @@ final class Transfer implements Runnable, Copy.Meter {
                     if (r.cut()) f.truncate(r.start());    // only now: no data connection, no change
                     try {
                         written = Copy.receive(c, f, job.ascii(), r.limit(), this);
+                        store(f);
                     } catch (Reply.Failure e) {
                         if (e.reply.code() != 552) throw e;
                         overLimit = true;
@@ -189,6 +191,15 @@ final class Transfer implements Runnable, Copy.Meter {
                     else remove(r.jail(), r.temp());
                 }
             }
+        }
+    }
+
+    /** Closes an upload's file: an object store sends the object only now, and may fail to. */
+    private static void store(FileChannel f) throws Reply.Failure {
+        try {
+            f.close();
+        } catch (IOException e) {
+            throw new Reply.Failure(451, "Could not store the file; transfer aborted.", e);
         }
     }
 

@@ -35,12 +35,15 @@ DIST_SOURCES := src/main/sh/ftp-server src/main/dist/ftp.config.properties $(wil
 #   jdk.httpserver     the admin HTTP listener
 #   java.management    process metrics: heap, threads, GC
 #   jdk.management     the OS's: CPU load, open file descriptors
+#   java.xml           not the server's: the S3 provider's (make s3), a plug-in the launcher puts on the class
+#                      path from plugins/; without it a login to an S3 home fails on XMLStreamException
+#   jdk.net            TCP_QUICKACK after an upload's TLS handshake (jdeps sees it; listed to say why)
 #   jdk.crypto.ec      EC keys and ECDHE for TLS on JDK 21 (from 22 they are in java.base and this module is
 #                      empty, then gone): added only when the build JDK has it
 # Left out: jdk.localedata (replies and logs are for machines: with only java.base's root and English data,
 # no default locale such as ar-EG can make a PASV reply's digits Arabic-Indic) and jdk.charsets (the launcher
 # starts the JVM in a UTF-8 locale; UTF-8, US-ASCII and ISO-8859-1 are in java.base).
-RUNTIME_MODULES := jdk.unsupported jdk.zipfs jdk.httpserver java.management jdk.management
+RUNTIME_MODULES := jdk.unsupported jdk.zipfs jdk.httpserver java.management jdk.management java.xml jdk.net
 
 .PHONY: build run test interop bench dist deb clean s3 s3proxy
 build: $(JAR)
@@ -71,7 +74,7 @@ bench: $(JAR)
 dist: $(TARBALL)
 
 $(TARBALL): $(JAR) $(DIST_SOURCES)
-	rm -rf $(DIST) && mkdir -p $(DIST)/bin $(DIST)/lib $(DIST)/etc $(DIST)/systemd
+	rm -rf $(DIST) && mkdir -p $(DIST)/bin $(DIST)/lib $(DIST)/etc $(DIST)/systemd $(DIST)/plugins
 	@modules=$$($(JDK)/bin/jdeps --print-module-deps --ignore-missing-deps $(JAR)) || exit 1; \
 	for m in $(RUNTIME_MODULES); do modules=$$modules,$$m; done; \
 	if $(JAVA) --list-modules | grep -q '^jdk\.crypto\.ec@'; then modules=$$modules,jdk.crypto.ec; fi; \

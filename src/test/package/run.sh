@@ -75,6 +75,9 @@ if v=$("$D/bin/ftp-server" --version 2>/dev/null); then ok "--version: $v"
 else echo "--   --version: not in this build"; fi
 printf 'port=0\nanonymous=true\nanonymous.home=%s\n' "$T" >"$T/dist.properties"
 check "launcher --check-config" "$D/bin/ftp-server" -c "$T/dist.properties" --check-config
+mkdir -p "$T/plugins" && python3 -c "import zipfile,sys; zipfile.ZipFile(sys.argv[1], 'w').writestr('x', '')" "$T/plugins/x.jar"
+check "launcher with a plug-in folder (class path form)" sh -c \
+    "FTP_SERVER_PLUGINS=$T/plugins $D/bin/ftp-server -c $T/dist.properties --check-config"
 modules=$("$D/runtime/bin/java" --list-modules | cut -d@ -f1 | paste -sd' ')
 echo "     runtime: $(du -sm "$D/runtime" | cut -f1) MB: $modules"
 

@@ -206,7 +206,8 @@ record Values(Properties p, Map<String, String> effective) {
                 return d;
             } catch (FileSystemNotFoundException | ProviderNotFoundException e) {
                 throw new Bad(key, "no file system provider for " + scheme + " on the class path (for S3: make s3, "
-                    + "then java -cp 'ftp-server.jar:target/s3/*' ftp.Main; README: Homes on S3 or MinIO)");
+                    + "then its jars in the install's plugins/ folder, or java -cp 'ftp-server.jar:target/s3/*' "
+                    + "ftp.Main; README: Homes on S3 or MinIO)");
             } catch (IOException | IllegalArgumentException e) {
                 throw new Bad(key, "not a usable " + scheme + " URI: " + e.getMessage());
             }

@@ -46,14 +46,14 @@ final class OpenFolder implements Spot {
      * open, dup, fstat and close of the home (a STOR walks six times). Opened at first need, closed
      * when the login ends and no walk holds it; a walk after that opens the home for itself.
      */
-    static final class Home implements Closeable {
+    static final class Root implements Closeable {
         private final Path realHome;
         private final ReentrantLock lock = new ReentrantLock();
         private SecureDirectoryStream<Path> dir;
         private int users;
         private boolean closed;
 
-        Home(Path realHome) { this.realHome = realHome; }
+        Root(Path realHome) { this.realHome = realHome; }
 
         /** The open home for one walk, or null once closed. */
         private SecureDirectoryStream<Path> acquire() throws IOException {
@@ -95,13 +95,13 @@ final class OpenFolder implements Spot {
 
     private final Rules rules;
     private final List<SecureDirectoryStream<Path>> opened;   // the home first; all closed with the spot
-    private final Home home;                                  // the login's open home
+    private final Root home;                                  // the login's open home
     private final boolean kept;                               // opened[0] is the home's, to give back
     private final SecureDirectoryStream<Path> dir;
     private final Path name;
     private final String canonical;
 
-    private OpenFolder(Rules rules, List<SecureDirectoryStream<Path>> opened, Home home, boolean kept,
+    private OpenFolder(Rules rules, List<SecureDirectoryStream<Path>> opened, Root home, boolean kept,
                        List<String> done, String last) {
         this.rules = rules;
         this.opened = opened;
@@ -132,7 +132,7 @@ final class OpenFolder implements Spot {
      * {@code followLast} a link there is followed first (most operations), without it the link
      * itself is the spot (DELE, RNFR, RNTO, MKD).
      */
-    static OpenFolder walk(Rules rules, Home home, List<String> segments, boolean followLast, String virtual)
+    static OpenFolder walk(Rules rules, Root home, List<String> segments, boolean followLast, String virtual)
             throws IOException {
         Deque<String> todo = new ArrayDeque<>(segments);
         List<String> done = new ArrayList<>();
@@ -176,7 +176,7 @@ final class OpenFolder implements Spot {
     }
 
     /** Closes what a walk opened; the login's home is given back instead. */
-    private static void close(List<SecureDirectoryStream<Path>> opened, Home shared) throws IOException {
+    private static void close(List<SecureDirectoryStream<Path>> opened, Root shared) throws IOException {
         try {
             for (int i = shared == null ? 0 : 1; i < opened.size(); i++) opened.get(i).close();
         } finally {

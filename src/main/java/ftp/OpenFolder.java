@@ -1,6 +1,5 @@
 package ftp;
 
-import java.io.Closeable;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
@@ -27,7 +26,6 @@ import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A name in an open folder, reached by walking from the home's open folder one segment at a time
@@ -41,67 +39,15 @@ final class OpenFolder implements Spot {
     /** Links followed in one path before giving up (Linux's own limit). */
     private static final int MAX_LINKS = 40;
 
-    /**
-     * The home's open folder, kept for one login's walks: each walk would otherwise begin with an
-     * open, dup, fstat and close of the home (a STOR walks six times). Opened at first need, closed
-     * when the login ends and no walk holds it; a walk after that opens the home for itself.
-     */
-    static final class Root implements Closeable {
-        private final Path realHome;
-        private final ReentrantLock lock = new ReentrantLock();
-        private SecureDirectoryStream<Path> dir;
-        private int users;
-        private boolean closed;
-
-        Root(Path realHome) { this.realHome = realHome; }
-
-        /** The open home for one walk, or null once closed. */
-        private SecureDirectoryStream<Path> acquire() throws IOException {
-            lock.lock();
-            try {
-                if (closed) return null;
-                if (dir == null) dir = openHome(realHome);
-                users++;
-                return dir;
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        private void release() throws IOException {
-            lock.lock();
-            try {
-                if (--users == 0 && closed) shut();
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        @Override public void close() throws IOException {
-            lock.lock();
-            try {
-                closed = true;
-                if (users == 0) shut();
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        private void shut() throws IOException {
-            if (dir != null) dir.close();
-            dir = null;
-        }
-    }
-
     private final Rules rules;
     private final List<SecureDirectoryStream<Path>> opened;   // the home first; all closed with the spot
-    private final Root home;                                  // the login's open home
+    private final HomeFolder home;                                  // the login's open home
     private final boolean kept;                               // opened[0] is the home's, to give back
     private final SecureDirectoryStream<Path> dir;
     private final Path name;
     private final String canonical;
 
-    private OpenFolder(Rules rules, List<SecureDirectoryStream<Path>> opened, Root home, boolean kept,
+    private OpenFolder(Rules rules, List<SecureDirectoryStream<Path>> opened, HomeFolder home, boolean kept,
                        List<String> done, String last) {
         this.rules = rules;
         this.opened = opened;
@@ -132,7 +78,7 @@ final class OpenFolder implements Spot {
      * {@code followLast} a link there is followed first (most operations), without it the link
      * itself is the spot (DELE, RNFR, RNTO, MKD).
      */
-    static OpenFolder walk(Rules rules, Root home, List<String> segments, boolean followLast, String virtual)
+    static OpenFolder walk(Rules rules, HomeFolder home, List<String> segments, boolean followLast, String virtual)
             throws IOException {
         Deque<String> todo = new ArrayDeque<>(segments);
         List<String> done = new ArrayList<>();
@@ -176,7 +122,7 @@ final class OpenFolder implements Spot {
     }
 
     /** Closes what a walk opened; the login's home is given back instead. */
-    private static void close(List<SecureDirectoryStream<Path>> opened, Root shared) throws IOException {
+    private static void close(List<SecureDirectoryStream<Path>> opened, HomeFolder shared) throws IOException {
         try {
             for (int i = shared == null ? 0 : 1; i < opened.size(); i++) opened.get(i).close();
         } finally {

@@ -58,7 +58,7 @@ final class PathJail implements Closeable {
     private final boolean secure;               // OpenFolder: every step relative to an open folder
     private final boolean dotFiles;             // names starting with '.' may be seen and used
     private final Spot.Rules rules;
-    private final OpenFolder.Root open;         // the home's open folder, kept while logged in (null: not secure)
+    private final HomeFolder open;         // the home's open folder, kept while logged in (null: not secure)
 
     /** A jail that shows dot files and leaves permissions to the umask. */
     PathJail(Path home) throws IOException { this(home, true, Config.Modes.UMASK); }
@@ -72,7 +72,7 @@ final class PathJail implements Closeable {
         if (realHome.getFileSystem() == FileSystems.getDefault() && !Files.isDirectory(realHome))
             throw new NotDirectoryException(home.toString());
         this.secure = OpenFolder.available(realHome);
-        this.open = secure ? new OpenFolder.Root(realHome) : null;
+        this.open = secure ? new HomeFolder(realHome) : null;
         this.rules = new Spot.Rules(realHome, Spot.Store.of(realHome),
             this::shown, PathJail::stale, modes);
     }

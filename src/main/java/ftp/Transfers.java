@@ -121,7 +121,10 @@ final class Transfers {
                     + "would download and upload the whole object again; upload the whole file.");
             if (!data.ready()) return noData();
             try (var claim = claims.claim(jail.realOf(target))) {
-                BasicFileAttributes old = jail.attributesOrNull(target);   // again, now that no upload can change it
+                // again, now that no upload here can change it; a new file's whole upload needs no second look:
+                // it lands by a rename whatever is there by then
+                BasicFileAttributes old = seen == null && !append && p.rest() == 0 ? null
+                    : jail.attributesOrNull(target);
                 boolean exists = old != null;
                 long size = exists ? old.size() : 0, start = append && exists ? size : p.rest();
                 if (start > size) return Reply.of(554, "REST " + p.rest() + " is past the end of the file.");

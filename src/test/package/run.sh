@@ -105,8 +105,12 @@ if command -v systemd-analyze >/dev/null; then
     check "installed units verify" systemd-analyze verify --man=no /lib/systemd/system/ftp-server.service \
         /lib/systemd/system/ftp-server.socket /lib/systemd/system/ftp-server-activated.service
 fi
-check "shipped config checks as the service user" runuser -u ftp-server -- \
+# as the unit runs it: the service user with CAP_NET_BIND_SERVICE (AmbientCapabilities), for port 21
+check "shipped config checks as the service user" setpriv --reuid=ftp-server --regid=ftp-server --init-groups \
+    --inh-caps=+net_bind_service --ambient-caps=+net_bind_service \
     /opt/ftp-server/bin/ftp-server -c /etc/ftp-server/ftp.config.properties --check-config
+check "without the capability, --check-config names port 21" sh -c "runuser -u ftp-server -- \
+    /opt/ftp-server/bin/ftp-server -c /etc/ftp-server/ftp.config.properties --check-config 2>&1 | grep -q 'port 21 needs root'"
 HASH=$(echo 'pass word' | ftp-server --hash-password)
 check "ftp-server --hash-password (/usr/bin link) prints the value only" \
     sh -c "echo '$HASH' | grep -qx 'pbkdf2-sha256:[0-9]*:[^:]*:[^:]*'"

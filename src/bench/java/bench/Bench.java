@@ -210,9 +210,15 @@ public final class Bench {
      */
     Pair paired(String name, int pairs, boolean time, boolean jarsOnly, Measure m, Step between) throws Exception {
         Server o = other != null && (other.isJar() || !jarsOnly) ? other : null;
-        for (int i = 0; i < 2; i++) {                        // the JITs of both servers and of this client
-            progress(name + " warm-up " + (i + 1) + "/2");
-            m.run(ours);
+        return paired(name, ours, o, 2, pairs, time, m, between);
+    }
+
+    /** The same for any two servers (o may be null: one alone), with {@code warmUps} runs of each first. */
+    Pair paired(String name, Server one, Server o, int warmUps, int pairs, boolean time, Measure m, Step between)
+            throws Exception {
+        for (int i = 0; i < warmUps; i++) {                  // the JITs of both servers and of this client
+            progress(name + " warm-up " + (i + 1) + "/" + warmUps);
+            m.run(one);
             if (o != null) m.run(o);
         }
         double[] a = new double[pairs], b = new double[pairs], r = new double[pairs];
@@ -220,20 +226,20 @@ public final class Bench {
             progress(name + " pair " + (i + 1) + "/" + pairs);
             between.run();
             if (o == null) {
-                a[i] = m.run(ours);
+                a[i] = m.run(one);
                 continue;
             }
             if (i % 2 == 0) {
-                a[i] = m.run(ours);
+                a[i] = m.run(one);
                 b[i] = m.run(o);
             } else {
                 b[i] = m.run(o);
-                a[i] = m.run(ours);
+                a[i] = m.run(one);
             }
             r[i] = time ? b[i] / a[i] : a[i] / b[i];
         }
         Pair p = new Pair(a, o == null ? null : b, o == null ? null : r);
-        samples.add(String.format("%-10s %s: %s", name, ours.label, list(a)));
+        samples.add(String.format("%-10s %s: %s", name, one.label, list(a)));
         if (o != null) {
             samples.add(String.format("%-10s %s: %s", "", o.label, list(b)));
             samples.add(String.format("%-10s ratios: %s", "", list(r)));

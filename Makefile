@@ -65,6 +65,7 @@ interop: $(JAR)
 # Measures (never run by make test): our jar (BENCH_JAR, default target/ftp-server.jar) as its own process,
 # beside a second jar (BENCH_JAR_B) or a running peer (BENCH_PEER=host:port:user:password:home);
 # BENCH_ROWS=retr,stor,logins,... picks rows. Tables on stdout, progress on stderr, SVG charts in target/bench.
+# The s3 row (homes in S3Proxy's bucket beside a local one) needs `make s3 s3proxy`, else it says it is skipped.
 bench: $(JAR)
 	mkdir -p target/bench
 	$(JDK)/bin/javac --release 21 -d target/bench $$(find src/bench/java -name '*.java')

@@ -9,9 +9,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -22,6 +24,8 @@ import java.util.concurrent.TimeUnit;
  * {@link #ROWS}); BENCH_HOME is the jars' shared home (default target/bench/home; /dev/shm/… takes the
  * disk out of the upload rows); BENCH_QUIET=cores waits for a quieter machine before each row. It
  * prints tables and writes SVG charts of the curves under target/bench; it reports, never judges.
+ * The s3 row starts processes of its own (S3Proxy, and our jar with a home in its bucket: {@link S3})
+ * and needs the jars of make s3 s3proxy; without them it says so and is skipped.
  * Loopback only; every loop is bounded in count and time.
  */
 public final class Bench {
@@ -30,7 +34,7 @@ public final class Bench {
     /** The rows in the order they run; BENCH_ROWS=a,b,… runs a subset ("curves", "floods", "paired": groups). */
     static final List<String> ROWS = List.of("startup", "raw", "retr", "stor", "logins", "uploads", "list",
         "downloads200", "logins-curve", "uploads-curve", "list-curve", "downloads-curve", "flood-logins", "flood-size",
-        "idle");
+        "idle", "s3");
     static final long T0 = System.nanoTime();
 
     final Server ours, other;                             // other: null, a second jar, or a peer
@@ -145,6 +149,7 @@ public final class Bench {
         row("flood-logins", () -> flood("(a) 80 addresses x 2 failed logins at once", Floods::logins));
         row("flood-size", () -> flood("(b) 4 sessions x (TYPE A + 500 SIZE of 16 MiB), pipelined", Floods::sizes));
         row("idle", this::idle);
+        row("s3", this::s3);
     }
 
     /** The files and folders the selected rows read, in every home (kept in a peer's home for the next run). */
@@ -210,9 +215,15 @@ public final class Bench {
      */
     Pair paired(String name, int pairs, boolean time, boolean jarsOnly, Measure m, Step between) throws Exception {
         Server o = other != null && (other.isJar() || !jarsOnly) ? other : null;
-        for (int i = 0; i < 2; i++) {                        // the JITs of both servers and of this client
-            progress(name + " warm-up " + (i + 1) + "/2");
-            m.run(ours);
+        return paired(name, ours, o, 2, pairs, time, m, between);
+    }
+
+    /** The same for any two servers (o may be null: one alone), with {@code warmUps} runs of each first. */
+    Pair paired(String name, Server one, Server o, int warmUps, int pairs, boolean time, Measure m, Step between)
+            throws Exception {
+        for (int i = 0; i < warmUps; i++) {                  // the JITs of both servers and of this client
+            progress(name + " warm-up " + (i + 1) + "/" + warmUps);
+            m.run(one);
             if (o != null) m.run(o);
         }
         double[] a = new double[pairs], b = new double[pairs], r = new double[pairs];
@@ -220,20 +231,20 @@ public final class Bench {
             progress(name + " pair " + (i + 1) + "/" + pairs);
             between.run();
             if (o == null) {
-                a[i] = m.run(ours);
+                a[i] = m.run(one);
                 continue;
             }
             if (i % 2 == 0) {
-                a[i] = m.run(ours);
+                a[i] = m.run(one);
                 b[i] = m.run(o);
             } else {
                 b[i] = m.run(o);
-                a[i] = m.run(ours);
+                a[i] = m.run(one);
             }
             r[i] = time ? b[i] / a[i] : a[i] / b[i];
         }
         Pair p = new Pair(a, o == null ? null : b, o == null ? null : r);
-        samples.add(String.format("%-10s %s: %s", name, ours.label, list(a)));
+        samples.add(String.format("%-10s %s: %s", name, one.label, list(a)));
         if (o != null) {
             samples.add(String.format("%-10s %s: %s", "", o.label, list(b)));
             samples.add(String.format("%-10s ratios: %s", "", list(r)));
@@ -310,6 +321,56 @@ public final class Bench {
             ""});
         table.add(new String[] {"  server RSS with them (MB)", cells[0][1], cells[1][1], ""});
         table.add(new String[] {"  heap per session (KiB, after GC)", cells[0][2], cells[1][2], ""});
+    }
+
+    // ---- homes on an object store ----
+
+    /**
+     * STOR and RETR of 256 MiB through one server to a home in an S3 bucket (S3Proxy on loopback, see
+     * {@link S3}) and to a local home, paired: what a home on an object store costs. Skipped, saying
+     * why, without the jars of make s3 s3proxy.
+     */
+    void s3() throws Exception {
+        String missing = S3.missing();
+        if (missing != null) {
+            progress("s3 skipped: " + missing);
+            table.add(new String[] {"S3 home: skipped, " + missing + " (run make s3 s3proxy)", "", "", ""});
+            return;
+        }
+        long size = 256 * MIB;
+        Path src = ours.home.resolve("s3-source.bin");
+        makeFile(src, size);
+        try (S3 s3 = S3.start(java, ours.jarFile(), Path.of("target", "bench", "s3"), ours.home.resolve("s3-disk"))) {
+            Server bucket = s3.bucketHome, disk = s3.diskHome;
+            Map<Server, List<Double>> tails = new HashMap<>();
+            // a new file each time, as in the stor row; on the store a replacement goes the same way anyway
+            Pair up = paired("s3 stor", bucket, disk, 1, BIG_PAIRS, false, s -> {
+                Load.delete(s, "up.bin");
+                return Load.stor(s, "up.bin", src, size, t -> tails.computeIfAbsent(s, k -> new ArrayList<>()).add(t));
+            }, () -> {});
+            Pair down = paired("s3 retr", bucket, disk, 1, BIG_PAIRS, false, s -> Load.retr(s, "up.bin", size),
+                () -> {});
+            for (Server s : List.of(bucket, disk)) Load.delete(s, "up.bin");
+            String n = " (MB/s, median of " + BIG_PAIRS + ")";
+            table.add(new String[] {"STOR 256 MiB, new file, to an S3 home via S3Proxy on loopback" + n,
+                fmt(up.ours()) + ofLocal(up), "", ""});
+            table.add(new String[] {"  s from the last byte sent to the 226 (S3: the PUT, the copy onto the target)",
+                fmt(tail(tails.get(bucket))) + "; local home " + fmt(tail(tails.get(disk))), "", ""});
+            table.add(new String[] {"  the same to a local home of the same server" + n, fmt(up.theirs()), "", ""});
+            table.add(new String[] {"RETR 256 MiB from an S3 home via S3Proxy on loopback" + n,
+                fmt(down.ours()) + ofLocal(down), "", ""});
+            table.add(new String[] {"  the same from a local home of the same server" + n, fmt(down.theirs()), "", ""});
+        }
+        new ProcessBuilder("sync").start().waitFor(60, TimeUnit.SECONDS);   // written back before the next rows
+    }
+
+    static String ofLocal(Pair p) {
+        return String.format(Locale.ROOT, " (%.0f%% of local)", 100 * p.ratio());
+    }
+
+    /** The median of the measured runs' tails: the first is the warm-up's. */
+    static double tail(List<Double> t) {
+        return median(t.subList(1, t.size()).stream().mapToDouble(Double::doubleValue).toArray());
     }
 
     // ---- output ----

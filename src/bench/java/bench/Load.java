@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.DoubleConsumer;
 
 /** What the bench does to a server: one session's transfers and listings, and crowds of clients at once. */
 final class Load {
@@ -31,6 +32,14 @@ final class Load {
     }
 
     static double stor(Server t, String name, Path src, long size) throws Exception {
+        return stor(t, name, src, size, s -> {});
+    }
+
+    /**
+     * The same; {@code tail} is told the seconds from the last byte sent to the 226: what the server does
+     * once the data has come (on an object store, sending the object and copying it onto the target).
+     */
+    static double stor(Server t, String name, Path src, long size, DoubleConsumer tail) throws Exception {
         try (Ftp f = new Ftp(t).login(); SocketChannel d = f.pasv()) {
             long t0 = System.nanoTime();
             Ftp.expect(f.cmd("STOR " + name), "1");
@@ -39,8 +48,19 @@ final class Load {
                 while (pos < size) pos += in.transferTo(pos, size - pos, d);
             }
             d.shutdownOutput();                                     // the end of the file (RFC 959 §3.4, stream mode)
+            long sent = System.nanoTime();
             Ftp.expect(f.reply(), "226");
-            return size / 1e6 / ((System.nanoTime() - t0) / 1e9);
+            long end = System.nanoTime();
+            tail.accept((end - sent) / 1e9);
+            return size / 1e6 / ((end - t0) / 1e9);
+        }
+    }
+
+    /** DELE on a session of its own; a file that is not there is no error. */
+    static void delete(Server t, String name) throws IOException {
+        try (Ftp f = new Ftp(t).login()) {
+            String r = f.cmd("DELE " + name);
+            if (!r.startsWith("250") && !r.startsWith("550")) throw new IOException("DELE " + name + ": " + r);
         }
     }
 

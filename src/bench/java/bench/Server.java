@@ -20,6 +20,8 @@ import java.util.concurrent.TimeUnit;
  * is found through its listening socket so that its memory can be read too.
  */
 final class Server implements AutoCloseable {
+    /** Every jar the bench starts runs with a small heap and the serial collector, as on a small VM. */
+    static final List<String> JVM = List.of("-Xmx256m", "-XX:+UseSerialGC");
     final String label, host, user, password;
     final int port;
     final Path home;
@@ -89,7 +91,20 @@ final class Server implements AutoCloseable {
         return s;
     }
 
+    /**
+     * Another account of a process started elsewhere (the s3 row starts its own server, with two users):
+     * {@link #close} leaves the process alone. {@code home}: null when it is not on this machine's disk.
+     */
+    static Server account(String label, int port, String user, String password, Path home, long pid) {
+        Server s = new Server(label, "127.0.0.1", port, user, password, home, user, null, null, null, null);
+        s.pid = pid;
+        return s;
+    }
+
     boolean isJar() { return jar != null; }
+
+    /** The jar this server runs; null for a peer or an account of another process. */
+    Path jarFile() { return jar; }
 
     long pid() { return pid; }
 
@@ -123,12 +138,13 @@ final class Server implements AutoCloseable {
     }
 
     /**
-     * The jar as the bench runs it: a small heap and the serial collector, as on a small VM. A jar
-     * of an install (make dist: lib/ftp-server.jar beside runtime/) runs as its launcher runs it, on
-     * the bundled runtime with the ahead-of-time cache trained for it.
+     * The jar as the bench runs it: {@link #JVM}. A jar of an install (make dist: lib/ftp-server.jar
+     * beside runtime/) runs as its launcher runs it, on the bundled runtime with the ahead-of-time
+     * cache trained for it.
      */
     private Process java(Path config, Path log) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC"));
+        List<String> cmd = new ArrayList<>(List.of(java));
+        cmd.addAll(JVM);
         Path lib = jar.toAbsolutePath().getParent(), bundled = lib.resolveSibling("runtime/bin/java");
         if (Files.isExecutable(bundled)) {
             cmd.set(0, bundled.toString());

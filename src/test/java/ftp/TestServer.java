@@ -187,16 +187,23 @@ final class TestServer implements AutoCloseable {
         return runMain(prefix, List.of(), "target/classes", dir, env, args);
     }
 
-    /** The same with JVM options and a class path of its own. */
-    static Exit runMain(List<String> prefix, List<String> jvm, String classPath, Path dir, Map<String, String> env,
-                        String... args) throws Exception {
-        Path run = Files.createTempDirectory(dir, "run");
+    /** ftp.Main in a JVM of its own: {@code prefix} (a user switch, say), JVM options, class path, environment. */
+    private static ProcessBuilder main(List<String> prefix, List<String> jvm, String classPath, Map<String, String> env,
+                                       String... args) {
         ProcessBuilder b = new ProcessBuilder(new ArrayList<>(prefix));
         b.command().add(java());
         b.command().addAll(jvm);
         b.command().addAll(List.of("-cp", classPath, "ftp.Main"));
         b.command().addAll(List.of(args));
         b.environment().putAll(env);
+        return b;
+    }
+
+    /** The same with JVM options and a class path of its own. */
+    static Exit runMain(List<String> prefix, List<String> jvm, String classPath, Path dir, Map<String, String> env,
+                        String... args) throws Exception {
+        Path run = Files.createTempDirectory(dir, "run");
+        ProcessBuilder b = main(prefix, jvm, classPath, env, args);
         b.redirectOutput(run.resolve("out").toFile()).redirectError(run.resolve("err").toFile());
         Process p = b.start();
         try {
@@ -220,14 +227,8 @@ final class TestServer implements AutoCloseable {
     /** The same with JVM options and a class path of its own (say the server's classes and an S3 provider's jars). */
     static Process startMain(Path dir, List<String> prefix, List<String> jvm, String classPath, Map<String, String> env,
                              String... args) throws IOException {
-        ProcessBuilder b = new ProcessBuilder(new ArrayList<>(prefix));
-        b.command().add(java());
-        b.command().addAll(jvm);
-        b.command().addAll(List.of("-cp", classPath, "ftp.Main"));
-        b.command().addAll(List.of(args));
-        b.environment().putAll(env);
-        return b.directory(dir.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("out.log").toFile())
-            .start();
+        return main(prefix, jvm, classPath, env, args).directory(dir.toFile()).redirectErrorStream(true)
+            .redirectOutput(dir.resolve("out.log").toFile()).start();
     }
 
     /** The text of {@code log} once it contains {@code text}; asserted to within 15 s. */

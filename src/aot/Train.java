@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -63,6 +64,9 @@ public final class Train {
         for (int i = 0; i < 1200 && !(Files.isRegularFile(made) && !Files.exists(recorded)); i++) Thread.sleep(100);
         if (!Files.isRegularFile(made) || Files.exists(recorded))
             throw new IOException("no cache written in 2 minutes: " + Files.readString(log));
+        try (var all = Files.walk(dir)) {                                 // the home, the key, the logs
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
     }
 
     /** One session of everyday work; over TLS when {@code tls}. */

@@ -19,7 +19,8 @@ umask 022
 mkdir -p "$STAGE/DEBIAN" "$STAGE/opt/ftp-server" "$STAGE/etc/ftp-server" "$STAGE/etc/logrotate.d" \
     "$STAGE/lib/systemd/system" "$STAGE/usr/bin" "$STAGE/usr/share/doc/ftp-server"
 
-cp -R "$DIST/bin" "$DIST/lib" "$DIST/runtime" "$DIST/plugins" "$STAGE/opt/ftp-server/"
+# -p: the JVM takes the AOT cache only for the jar of the same size and time it was trained with
+cp -pR "$DIST/bin" "$DIST/lib" "$DIST/runtime" "$DIST/plugins" "$STAGE/opt/ftp-server/"
 chmod -R u+w,go-w "$STAGE/opt/ftp-server"
 install -m 0644 "$DIST/etc/ftp.config.properties" "$STAGE/etc/ftp-server/ftp.config.properties"
 install -m 0644 "$HERE/logrotate" "$STAGE/etc/logrotate.d/ftp-server"

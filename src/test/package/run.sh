@@ -75,6 +75,9 @@ if v=$("$D/bin/ftp-server" --version 2>/dev/null); then ok "--version: $v"
 else echo "--   --version: not in this build"; fi
 printf 'port=0\nanonymous=true\nanonymous.home=%s\n' "$T" >"$T/dist.properties"
 check "launcher --check-config" "$D/bin/ftp-server" -c "$T/dist.properties" --check-config
+if [ -f "$D/lib/ftp-server.aot" ]; then   # AOTMode=on: refuse to start when the cache doesn't fit
+    check "launcher takes the AOT cache" env JAVA_OPTS=-XX:AOTMode=on "$D/bin/ftp-server" --version
+fi
 mkdir -p "$T/plugins" && python3 -c "import zipfile,sys; zipfile.ZipFile(sys.argv[1], 'w').writestr('x', '')" "$T/plugins/x.jar"
 check "launcher with a plug-in folder (class path form)" sh -c \
     "FTP_SERVER_PLUGINS=$T/plugins $D/bin/ftp-server -c $T/dist.properties --check-config"
@@ -89,6 +92,9 @@ if command -v lintian >/dev/null; then
 fi
 must "dpkg -i" dpkg -i "${force[@]}" "$DEB"
 must "dpkg -i again (reinstall)" dpkg -i "${force[@]}" "$DEB"
+if [ -f /opt/ftp-server/lib/ftp-server.aot ]; then
+    check "installed launcher takes the AOT cache" env JAVA_OPTS=-XX:AOTMode=on /opt/ftp-server/bin/ftp-server --version
+fi
 check "user ftp-server: system, no shell" sh -c "getent passwd ftp-server | grep -q ':/srv/ftp:/usr/sbin/nologin$'"
 check "/etc/ftp-server root:ftp-server 750" owner /etc/ftp-server "root:ftp-server 750"
 check "config is a conffile" sh -c \

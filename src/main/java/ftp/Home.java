@@ -88,6 +88,7 @@ final class Home {
     Reply mkd(String arg) {
         return attempt("MKD " + arg, () -> {
             String v = resolve(arg);
+            if (claims.busy(jail.real(v))) throw new Claims.Busy(Path.of(v));   // a new file on its way there
             jail.createDirectory(v);
             log.info("MKD " + v + ": created");
             return Reply.of(257, Reply.quote(v) + " created.");

@@ -35,7 +35,7 @@ final class HomeFolder implements Closeable {
         }
     }
 
-    void release() throws IOException {
+    void release() {
         lock.lock();
         try {
             if (--users == 0 && closed) shut();
@@ -44,7 +44,7 @@ final class HomeFolder implements Closeable {
         }
     }
 
-    @Override public void close() throws IOException {
+    @Override public void close() {
         lock.lock();
         try {
             closed = true;
@@ -54,8 +54,13 @@ final class HomeFolder implements Closeable {
         }
     }
 
-    private void shut() throws IOException {
-        if (dir != null) dir.close();
+    /** A failed close must not turn the operation that released it into a failure. */
+    private void shut() {
+        try {
+            if (dir != null) dir.close();
+        } catch (IOException e) {
+            Log.SERVER.warn("closing the home folder " + realHome + ": " + e);
+        }
         dir = null;
     }
 }

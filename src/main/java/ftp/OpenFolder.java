@@ -290,8 +290,9 @@ final class OpenFolder implements Spot {
 
     @Override public void list(String virtual, Entries out) throws IOException {
         if (!attributes().isDirectory()) throw new NotDirectoryException(canonical);
-        SecureDirectoryStream<Path> d = name == null ? openHome(rules.realHome())
-                                                     : dir.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS);
+        // the home itself relative to its open folder too: a home moved during the login is listed as used
+        Path at = name == null ? rules.realHome().getFileSystem().getPath(".") : name;
+        SecureDirectoryStream<Path> d = dir.newDirectoryStream(at, LinkOption.NOFOLLOW_LINKS);
         String base = virtual.endsWith("/") ? virtual : virtual + "/";
         try (d) {
             for (Path p : d) {

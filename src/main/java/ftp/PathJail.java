@@ -3,6 +3,7 @@ package ftp;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.FileSystems;
 import java.nio.file.FileVisitResult;
@@ -69,8 +70,11 @@ final class PathJail implements Closeable {
         this.dotFiles = dotFiles;
         Path realHome = home.toRealPath();
         // a file as a home: refused here, as the folder walk no longer opens the home at every login
-        if (realHome.getFileSystem() == FileSystems.getDefault() && !Files.isDirectory(realHome))
-            throw new NotDirectoryException(home.toString());
+        if (realHome.getFileSystem() == FileSystems.getDefault()) {
+            if (!Files.isDirectory(realHome)) throw new NotDirectoryException(home.toString());
+            if (!Files.isReadable(realHome) || !Files.isExecutable(realHome))
+                throw new AccessDeniedException(home.toString(), null, "can't be read by this user");
+        }
         this.secure = OpenFolder.available(realHome);
         this.open = secure ? new HomeFolder(realHome) : null;
         this.rules = new Spot.Rules(realHome, Spot.Store.of(realHome),

@@ -118,13 +118,7 @@ final class Session implements Runnable {
             transfers.cut();
             transfers.awaitEnd(Config.TRANSFER_END_WAIT);   // so its log and xferlog lines come before "disconnected"
             data.close();
-            if (login instanceof LoggedIn in) {
-                try {
-                    in.home().jail().close();
-                } catch (IOException e) {
-                    log.warn("closing the home: " + e);
-                }
-            }
+            if (login instanceof LoggedIn in) close(in);
             ended.accept(this);
             log.info("disconnected");
         }
@@ -212,8 +206,8 @@ final class Session implements Runnable {
     }
 
     /** A login step; a logout resets the transfer parameters (PROT stays with TLS) and the data connection. */
-    private Reply login(Access.Step s) throws IOException {
-        if (login instanceof LoggedIn in && s.login() != in) in.home().jail().close();
+    private Reply login(Access.Step s) {
+        if (login instanceof LoggedIn in && s.login() != in) close(in);
         if (login instanceof LoggedIn && !(s.login() instanceof LoggedIn)) {
             params = Params.START.withProt(params.prot());
             data.close();
@@ -221,6 +215,15 @@ final class Session implements Runnable {
         login = s.login();
         if (s.close()) closing = true;
         return s.reply();
+    }
+
+    /** The end of a login: its home's open folder goes. */
+    private void close(LoggedIn in) {
+        try {
+            in.home().jail().close();
+        } catch (IOException e) {
+            log.warn("closing the home: " + e);
+        }
     }
 
     /** QUIT lets a running transfer finish first. */

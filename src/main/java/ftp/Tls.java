@@ -69,6 +69,8 @@ final class Tls {
     private static final String DEFAULT = "*";
     /** A session timeout past the 7 days a TLS 1.3 ticket may live (RFC 8446 §4.6.1): JSSE then sends none. */
     private static final int NO_TICKET = 7 * 24 * 3600 + 1;
+    /** Every context's session lifetime otherwise (JSSE's default, set to be sure what is restored). */
+    private static final int SESSION_TIMEOUT = 24 * 3600;
 
     private final Config.Ftps config;
     private final Map<SSLSocket, String> hostOf = new WeakHashMap<>();   // HOST before AUTH, read by the key chooser
@@ -130,16 +132,16 @@ final class Tls {
     SSLSocket wrap(Socket plain, SSLContext context, String host, boolean noTicket) throws IOException {
         SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket(plain, null, plain.getPort(), true);
         s.setUseClientMode(false);
-        s.setEnabledProtocols(config.protocols().toArray(String[]::new));
+        // without a ticket only TLS 1.3 (the control connection's): a TLS 1.2 ServerHello would promise one
+        s.setEnabledProtocols(noTicket ? new String[] {"TLSv1.3"} : config.protocols().toArray(String[]::new));
         SSLSessionContext sessions = context.getServerSessionContext();
-        int timeout = sessions.getSessionTimeout();
         if (noTicket) sessions.setSessionTimeout(NO_TICKET);
         if (host != null) synchronized (hostOf) { hostOf.put(s, host); }
         try {
             s.startHandshake();
         } finally {
             if (host != null) synchronized (hostOf) { hostOf.remove(s); }
-            if (noTicket) sessions.setSessionTimeout(timeout);
+            if (noTicket) sessions.setSessionTimeout(SESSION_TIMEOUT);
         }
         // Without the ticket nothing carries the ACK of the client's Finished: a client with Nagle's
         // algorithm on would hold its first bytes for our delayed ACK (40 ms on Linux). Send it now.
@@ -194,6 +196,7 @@ final class Tls {
     private SSLContext context() throws GeneralSecurityException {
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(keys, null, null);
+        ctx.getServerSessionContext().setSessionTimeout(SESSION_TIMEOUT);
         return ctx;
     }
 

@@ -180,14 +180,14 @@ final class Transfer implements Runnable, Copy.Meter {
                     try {
                         r.jail().move(r.temp(), r.target());
                     } catch (IOException e) {
-                        throw new Reply.Failure(451, "Could not replace the old file; it is unchanged.", e);
+                        throw new Reply.Failure(451, "Could not put the file in place; an old one is unchanged.", e);
                     }
                 }
                 r.jail().used(written - r.replaced());
                 done = true;
             } finally {
                 if (!done && r.temp() != null && !overLimit) {
-                    if (connected && !overLimit && !r.existed() && r.jail().store().local()) keep(r);
+                    if (connected && !r.existed() && r.jail().store().local()) keep(r);
                     else remove(r.jail(), r.temp());
                 }
             }

@@ -139,7 +139,13 @@ final class Transfers {
                         return Reply.of(552, "Quota exceeded.");
                     }
                     FileChannel f = jail.open(temp == null ? target : temp, inPlace ? CREATE : CREATE_NEW, WRITE);
-                    f.position(start);
+                    try {
+                        f.position(start);
+                    } catch (IOException e) {
+                        f.close();
+                        if (temp != null) jail.delete(temp);
+                        throw e;
+                    }
                     String opening = unique ? "FILE: " + v.substring(v.lastIndexOf('/') + 1)
                         : "Opening " + (p.ascii() ? "ASCII" : "BINARY") + " mode data connection for " + v + ".";
                     return run(new Transfer.Job(verb + " " + v, v, p.ascii(), rates.of(in.account(), false), opening,

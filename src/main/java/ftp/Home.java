@@ -88,8 +88,9 @@ final class Home {
     Reply mkd(String arg) {
         return attempt("MKD " + arg, () -> {
             String v = resolve(arg);
-            if (claims.busy(jail.real(v))) throw new Claims.Busy(Path.of(v));   // a new file on its way there
-            jail.createDirectory(v);
+            try (var claim = claims.claim(jail.real(v))) {   // a new file on its way there: 450
+                jail.createDirectory(v);
+            }
             log.info("MKD " + v + ": created");
             return Reply.of(257, Reply.quote(v) + " created.");
         });
@@ -112,15 +113,14 @@ final class Home {
     Reply dele(String arg) {
         return attempt("DELE " + arg, () -> {
             String v = resolve(arg);
-            Path real = jail.real(v);
-            if (claims.busy(real)) throw new Claims.Busy(Path.of(v));
-            if (jail.own(v).isDirectory()) {
-                log.info("DELE " + v + ": refused, a directory");
-                return Reply.of(550, "Is a directory; use RMD.");
-            }
-            long size = jail.own(v).size();
-            Claims.Claim claim = claims.claim(real);
-            try (claim) {
+            long size;
+            try (var claim = claims.claim(jail.real(v))) {
+                BasicFileAttributes a = jail.own(v);
+                if (a.isDirectory()) {
+                    log.info("DELE " + v + ": refused, a directory");
+                    return Reply.of(550, "Is a directory; use RMD.");
+                }
+                size = a.size();
                 jail.delete(v);
             }
             jail.used(-size);

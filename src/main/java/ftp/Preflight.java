@@ -87,8 +87,8 @@ final class Preflight {
             }
             return;
         }
-        if (!Files.isDirectory(h)) p.add(key + ": " + h + " is not a folder");
-        else if (!Files.isReadable(h) || !Files.isExecutable(h)) p.add(key + ": " + h + " can't be read by this user");
+        // a folder already (Values refuses a config whose home is none); what this user may do in it
+        if (!Files.isReadable(h) || !Files.isExecutable(h)) p.add(key + ": " + h + " can't be read by this user");
         else if (a.write() && !Files.isWritable(h)) p.add(key + ": " + h + " can't be written by this user, but "
             + (a.anonymous() ? "anonymous.write" : "user." + a.name() + ".write") + " is true");
     }

@@ -176,4 +176,30 @@ class LoginTest {
             assertThat(early.reply()).isNull();
         }
     }
+
+    /**
+     * A home checked at start-up can be gone or replaced by a file by the time someone logs in: 530,
+     * not a login that then fails every command, and the log says why.
+     */
+    @Test
+    void aHomeGoneOrNoLongerAFolderRefusesTheLogin() throws Exception {
+        try (TestServer s = TestServer.start(tmp)) {
+            Path home = tmp.toRealPath().resolve("alice");
+            Files.delete(home);
+            List<LogRecord> gone = TestServer.logDuring(() -> {
+                try (RawClient r = s.raw()) {
+                    r.reply();
+                    assertThat(r.cmd("USER alice")).startsWith("331");
+                    assertThat(r.cmd("PASS secret")).startsWith("530").contains("home directory unavailable");
+                }
+            });
+            assertThat(gone).extracting(LogRecord::getMessage).anyMatch(m -> m.contains("home of alice unavailable"));
+            Files.writeString(home, "a file where the home was");
+            try (RawClient r = s.raw()) {
+                r.reply();
+                assertThat(r.cmd("USER alice")).startsWith("331");
+                assertThat(r.cmd("PASS secret")).startsWith("530").contains("home directory unavailable");
+            }
+        }
+    }
 }

@@ -147,6 +147,7 @@ class UploadTest {
             assertThat(other.deleteFile("growing.bin")).isFalse();
             assertThat(other.getReplyCode()).isEqualTo(450);
             assertThat(other.sendCommand("RNFR growing.bin")).isEqualTo(450);
+            assertThat(other.sendCommand("MKD growing.bin")).isEqualTo(450);     // not a folder where it lands
             assertThat(other.storeFile("growing.bin", new ByteArrayInputStream(new byte[1]))).isFalse();
             assertThat(other.getReplyCode()).isEqualTo(450);
             d.getOutputStream().write(new byte[50_000]);

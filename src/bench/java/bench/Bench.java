@@ -31,6 +31,8 @@ import java.util.concurrent.TimeUnit;
 public final class Bench {
     static final long GIB = 1L << 30, MIB = 1L << 20;
     static final int PAIRS = 6, BIG_PAIRS = 3;
+    static final long WARM_NANOS = TimeUnit.SECONDS.toNanos(12);
+    static final Set<String> SHORT = Set.of("logins", "uploads", "list");
     /** The rows in the order they run; BENCH_ROWS=a,b,… runs a subset ("curves", "floods", "paired": groups). */
     static final List<String> ROWS = List.of("startup", "raw", "retr", "stor", "logins", "uploads", "list",
         "downloads200", "logins-curve", "uploads-curve", "list-curve", "downloads-curve", "flood-logins", "flood-size",
@@ -221,8 +223,11 @@ public final class Bench {
     /** The same for any two servers (o may be null: one alone), with {@code warmUps} runs of each first. */
     Pair paired(String name, Server one, Server o, int warmUps, int pairs, boolean time, Measure m, Step between)
             throws Exception {
-        for (int i = 0; i < warmUps; i++) {                  // the JITs of both servers and of this client
-            progress(name + " warm-up " + (i + 1) + "/" + warmUps);
+        // the JITs of both servers and of this client: warmUps runs each, and for short runs (logins, small
+        // uploads) WARM_NANOS of them at least, so the compiled code, not the interpreter, is measured
+        long warmEnd = System.nanoTime() + (SHORT.contains(name) ? WARM_NANOS : 0);
+        for (int i = 0; i < warmUps || (i < 50 && System.nanoTime() - warmEnd < 0); i++) {
+            progress(name + " warm-up " + (i + 1));
             m.run(one);
             if (o != null) m.run(o);
         }

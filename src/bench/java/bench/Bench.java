@@ -31,8 +31,9 @@ import java.util.concurrent.TimeUnit;
 public final class Bench {
     static final long GIB = 1L << 30, MIB = 1L << 20;
     static final int PAIRS = 6, BIG_PAIRS = 3;
+    /** Rows of short runs warm up this long at least (and at most MAX_WARM_UPS runs): the JITs compile their path. */
     static final long WARM_NANOS = TimeUnit.SECONDS.toNanos(12);
-    static final Set<String> SHORT = Set.of("logins", "uploads", "list");
+    static final int MAX_WARM_UPS = 50;
     /** The rows in the order they run; BENCH_ROWS=a,b,… runs a subset ("curves", "floods", "paired": groups). */
     static final List<String> ROWS = List.of("startup", "raw", "retr", "stor", "logins", "uploads", "list",
         "downloads200", "logins-curve", "uploads-curve", "list-curve", "downloads-curve", "flood-logins", "flood-size",
@@ -132,11 +133,11 @@ public final class Bench {
             new ProcessBuilder("sync").start().waitFor(60, TimeUnit.SECONDS);   // written back before the next rows
         });
         row("logins", () -> add("logins/s (connect USER PASS QUIT, sequential)",
-            paired("logins", PAIRS, false, false, Load::logins, () -> {}), ""));
+            pairedShort("logins", false, Load::logins), ""));
         row("uploads", () -> add("4 KiB uploads/s, one session, new files",
-            paired("uploads", PAIRS, false, false, Load::uploads, () -> {}), ""));
+            pairedShort("uploads", false, Load::uploads), ""));
         row("list", () -> add("LIST of 10,000 entries (ms, median of 3 per run)",
-            paired("list", PAIRS, true, false, s -> Load.list(s, "list10000", 10_000), () -> {}), ""));
+            pairedShort("list", true, s -> Load.list(s, "list10000", 10_000)), ""));
         row("downloads200", this::downloads200);
         row("logins-curve", () -> curves.add(Curves.logins(servers)));
         row("uploads-curve", () -> curves.add(Curves.uploads(servers)));
@@ -217,16 +218,25 @@ public final class Bench {
      */
     Pair paired(String name, int pairs, boolean time, boolean jarsOnly, Measure m, Step between) throws Exception {
         Server o = other != null && (other.isJar() || !jarsOnly) ? other : null;
-        return paired(name, ours, o, 2, pairs, time, m, between);
+        return paired(name, ours, o, 2, 0, pairs, time, m, between);
     }
 
-    /** The same for any two servers (o may be null: one alone), with {@code warmUps} runs of each first. */
-    Pair paired(String name, Server one, Server o, int warmUps, int pairs, boolean time, Measure m, Step between)
-            throws Exception {
-        // the JITs of both servers and of this client: warmUps runs each, and for short runs (logins, small
-        // uploads) WARM_NANOS of them at least, so the compiled code, not the interpreter, is measured
-        long warmEnd = System.nanoTime() + (SHORT.contains(name) ? WARM_NANOS : 0);
-        for (int i = 0; i < warmUps || (i < 50 && System.nanoTime() - warmEnd < 0); i++) {
+    /**
+     * The same for a row of short runs (logins, small uploads, a listing), against any peer: warm-ups
+     * fill {@link #WARM_NANOS}, since two runs of a second or two leave part of the path interpreted.
+     */
+    Pair pairedShort(String name, boolean time, Measure m) throws Exception {
+        return paired(name, ours, other, 2, WARM_NANOS, PAIRS, time, m, () -> {});
+    }
+
+    /**
+     * The same for any two servers (o may be null: one alone), with {@code warmUps} runs of each first,
+     * and more while {@code warmNanos} has not passed (the JITs of both servers and of this client).
+     */
+    Pair paired(String name, Server one, Server o, int warmUps, long warmNanos, int pairs, boolean time, Measure m,
+                Step between) throws Exception {
+        long warmEnd = System.nanoTime() + warmNanos;
+        for (int i = 0; i < warmUps || (i < MAX_WARM_UPS && System.nanoTime() - warmEnd < 0); i++) {
             progress(name + " warm-up " + (i + 1));
             m.run(one);
             if (o != null) m.run(o);
@@ -349,11 +359,11 @@ public final class Bench {
             Server bucket = s3.bucketHome, disk = s3.diskHome;
             Map<Server, List<Double>> tails = new HashMap<>();
             // a new file each time, as in the stor row; on the store a replacement goes the same way anyway
-            Pair up = paired("s3 stor", bucket, disk, 1, BIG_PAIRS, false, s -> {
+            Pair up = paired("s3 stor", bucket, disk, 1, 0, BIG_PAIRS, false, s -> {
                 Load.delete(s, "up.bin");
                 return Load.stor(s, "up.bin", src, size, t -> tails.computeIfAbsent(s, k -> new ArrayList<>()).add(t));
             }, () -> {});
-            Pair down = paired("s3 retr", bucket, disk, 1, BIG_PAIRS, false, s -> Load.retr(s, "up.bin", size),
+            Pair down = paired("s3 retr", bucket, disk, 1, 0, BIG_PAIRS, false, s -> Load.retr(s, "up.bin", size),
                 () -> {});
             for (Server s : List.of(bucket, disk)) Load.delete(s, "up.bin");
             String n = " (MB/s, median of " + BIG_PAIRS + ")";
